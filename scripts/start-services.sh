@@ -75,15 +75,17 @@ start_docker() {
     return
   fi
   command -v dockerd >/dev/null 2>&1 || die "dockerd is not installed: run scripts/setup.sh (installs Debian docker.io)"
+  local launcher=""
   # A socket file can be left behind by a dockerd that died; a live one answered above.
-  if [ -S "$DOCKER_SOCKET" ] && pgrep -x dockerd >/dev/null 2>&1; then
+  if [ -S "$DOCKER_SOCKET" ] && command -v pgrep >/dev/null 2>&1 && pgrep -x dockerd >/dev/null 2>&1; then
     say "dockerd is running but $DOCKER_SOCKET does not answer yet; waiting"
   else
     say "starting dockerd (log: $DOCKERD_LOG)"
     # setsid: the daemon must outlive this script's process group (CI runners and
     # test harnesses kill whole groups when a job ends).
     # shellcheck disable=SC2086 # DOCKERD_ARGS is a list of words on purpose
-    as_root setsid nohup dockerd ${DOCKERD_ARGS:-} </dev/null >>"$DOCKERD_LOG" 2>&1 &
+    as_root setsid -w nohup dockerd ${DOCKERD_ARGS:-} </dev/null >>"$DOCKERD_LOG" 2>&1 &
+    launcher=$!
   fi
   local waited=0
   while ! docker_ping; do
@@ -92,7 +94,7 @@ start_docker() {
       tail -n 20 "$DOCKERD_LOG" >&2 2>/dev/null || true
       die "dockerd did not answer on $DOCKER_SOCKET within ${DOCKERD_WAIT_S}s; see $DOCKERD_LOG"
     fi
-    if ! pgrep -x dockerd >/dev/null 2>&1 && [ "$waited" -ge 4 ]; then
+    if [ -n "$launcher" ] && ! kill -0 "$launcher" 2>/dev/null; then
       echo "--- last lines of $DOCKERD_LOG ---" >&2
       tail -n 20 "$DOCKERD_LOG" >&2 2>/dev/null || true
       die "dockerd exited during start-up; see $DOCKERD_LOG (extra flags can be passed with DOCKERD_ARGS)"
