@@ -32,7 +32,7 @@ export function parseTransportUrl(raw: string): TransportUrl {
   if (netloc === '') throw new Error('no broker host in transport URL');
   const brokers = netloc.split(',').map((part, i) => parseBroker(part, i));
   const path = m[3] ?? '';
-  const vhostRaw = decodeURIComponent(path.replace(/^\//, ''));
+  const vhostRaw = decodeComponent(path.replace(/^\//, ''), 'virtual host');
   const query: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams((m[4] ?? '').replace(/^\?/, ''))) query[k] = v;
   return Object.freeze({ scheme, brokers: Object.freeze(brokers), vhost: vhostRaw === '' ? '/' : vhostRaw, query: Object.freeze(query) });
@@ -47,8 +47,8 @@ function parseBroker(part: string, index: number): BrokerAddress {
   let password = 'guest';
   if (at >= 0) {
     const colon = creds.indexOf(':');
-    username = decodeURIComponent(colon >= 0 ? creds.slice(0, colon) : creds);
-    password = decodeURIComponent(colon >= 0 ? creds.slice(colon + 1) : '');
+    username = decodeComponent(colon >= 0 ? creds.slice(0, colon) : creds, `user name of broker #${index + 1}`);
+    password = decodeComponent(colon >= 0 ? creds.slice(colon + 1) : '', `password of broker #${index + 1}`);
   }
   let host: string;
   let portText: string | undefined;
@@ -72,7 +72,18 @@ function parseBroker(part: string, index: number): BrokerAddress {
   return Object.freeze({ host, port, username, password });
 }
 
+// decodeURIComponent's own error is just "URI malformed"; say which part and why.
+function decodeComponent(text: string, what: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new Error(`the ${what} in the transport URL has an invalid %-escape; write "%" as %25`);
+  }
+}
+
 /** The URL with passwords replaced, for logs. */
 export function redactTransportUrl(raw: string): string {
-  return raw.replace(/(\/\/|,)([^:@/,]*):([^@/,]*)@/g, '$1$2:***@');
+  // Greedy up to the broker's last "@", as the parser splits there: an unescaped "@"
+  // inside a password must not leave the rest of the password visible.
+  return raw.replace(/(\/\/|,)([^:@/,]*):([^/,]*)@/g, '$1$2:***@');
 }
