@@ -5,7 +5,6 @@
  * start-up with the file, section and key named; an unknown key is a warning.
  */
 import { readFileSync } from 'node:fs';
-import ini from 'ini';
 import { BridgeError } from '../errors/bridge-error.js';
 import type { ConfigDefs, OptionDef, ResolvedConfig } from './option-types.js';
 import { CONFIG_DEFS, type BridgeConfig } from './options/index.js';
@@ -46,38 +45,63 @@ export function readIniFiles(files: readonly string[]): RawConfig {
   return raw;
 }
 
-export function mergeIniText(raw: RawConfig, text: string, file: string): void {
-  const parsed = ini.parse(text) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(parsed)) {
-    if (isPlainObject(value)) {
-      for (const [k, v] of flattenSection(key, value)) setRaw(raw, k[0], k[1], v, file);
-    } else {
-      // Keys before any [section] header belong to [DEFAULT], as in oslo.config.
-      setRaw(raw, 'DEFAULT', key, value, file);
+/** One `key = value` line of an INI file. */
+export interface IniEntry {
+  readonly section: string;
+  readonly key: string;
+  readonly value: string;
+  readonly line: number;
+}
+
+/**
+ * Parses INI text the way oslo.config does, so a file that works for an
+ * OpenStack service means the same here: only whole lines starting with `#` or
+ * `;` are comments (a `#` or `;` inside a value is part of it, e.g. in a
+ * password), `key = value` or `key: value`, one pair of matching surrounding
+ * quotes is stripped, and keys before any [section] header belong to [DEFAULT].
+ * (The `ini` package cut values at the first `#`/`;` and JSON-parsed quoted ones.)
+ */
+export function parseIniText(text: string, file: string): IniEntry[] {
+  const entries: IniEntry[] = [];
+  let section = 'DEFAULT';
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] ?? '').trim();
+    const lineNo = i + 1;
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    if (line.startsWith('[')) {
+      const name = line.endsWith(']') ? line.slice(1, -1).trim() : '';
+      if (name === '') throw syntaxError(file, lineNo, 'invalid section header: expected "[name]"');
+      section = name;
+      continue;
     }
+    const eq = line.indexOf('=');
+    const colon = line.indexOf(':');
+    const sep = eq < 0 ? colon : colon < 0 ? eq : Math.min(eq, colon);
+    // The line is not echoed: it may be a mangled secret.
+    if (sep < 0) throw syntaxError(file, lineNo, 'expected "key = value", "[section]" or a comment');
+    const key = line.slice(0, sep).trim();
+    if (key === '') throw syntaxError(file, lineNo, 'missing option name before "="');
+    let value = line.slice(sep + 1).trim();
+    const q = value[0];
+    if (value.length >= 2 && (q === '"' || q === "'") && value.endsWith(q)) value = value.slice(1, -1);
+    entries.push({ section, key, value, line: lineNo });
   }
+  return entries;
 }
 
-function flattenSection(name: string, obj: Record<string, unknown>): Array<[[string, string], unknown]> {
-  const out: Array<[[string, string], unknown]> = [];
-  for (const [k, v] of Object.entries(obj)) {
-    // The ini package nests "[a.b]" headers as a → b; put the dotted name back.
-    if (isPlainObject(v)) out.push(...flattenSection(`${name}.${k}`, v));
-    else out.push([[name, k], v]);
-  }
-  return out;
+function syntaxError(file: string, line: number, reason: string): BridgeError {
+  return new BridgeError('ERR_CONFIG_INVALID', `${file}:${line}: ${reason}`, { details: { file, line } });
 }
 
-function setRaw(raw: RawConfig, section: string, key: string, value: unknown, file: string): void {
+export function mergeIniText(raw: RawConfig, text: string, file: string): void {
+  for (const e of parseIniText(text, file)) setRaw(raw, e.section, e.key, e.value, file);
+}
+
+function setRaw(raw: RawConfig, section: string, key: string, value: string, file: string): void {
   let sec = raw.get(section);
   if (!sec) raw.set(section, (sec = new Map()));
-  // The ini package turns true/false into booleans and "k[]" into arrays; options are parsed from text.
-  const text = Array.isArray(value) ? value.map(String).join(',') : String(value);
-  sec.set(key, { value: text, file });
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  sec.set(key, { value, file });
 }
 
 /** Applies definitions to raw values; generic so tests can use small definition tables. */
