@@ -107,6 +107,8 @@ fi
 if [ "$BUILD" = 1 ]; then
   say "building (npm run build → dist/)"
   npm run --silent build </dev/null || die "npm run build failed (TypeScript errors above)"
+  # scripts/test.sh compares sources with this stamp to spot a stale dist/.
+  touch dist/.build-stamp
 fi
 
 # --- 4. Services and 5. test image ----------------------------------------------

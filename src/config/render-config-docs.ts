@@ -116,12 +116,15 @@ commented out with its default.
   files are read in order, and for each option the value from the **last** file
   that sets it wins. A file that does not mention an option leaves the earlier
   value (or the default) in place, so a site-wide file can be followed by a
-  small per-host one.
+  small per-host one. Without any \`--config-file\`,
+  \`/etc/nova-docker-bridge/nova-docker-bridge.conf\` is read if it exists.
 - An option set in no file takes its **default**.
 - Every value is checked at start-up. A **bad value stops start-up** with an error
   naming the file, the section and the key, e.g.
-  \`/etc/nova-docker-bridge/bridge.conf: [DEFAULT] rpc_response_timeout = "soon": must be an integer, got "soon"\`.
-  Secret values (such as \`transport_url\`) are shown as \`<secret>\`.
+  \`/etc/nova-docker-bridge/nova-docker-bridge.conf: [DEFAULT] rpc_response_timeout = "soon": must be an integer, got "soon"\`
+  (exit code 2). Secret values (such as \`transport_url\`) are shown as \`<secret>\`.
+  \`nova-docker-bridge check-config --config-file …\` validates files and prints
+  the resolved values without starting anything.
 - **Unknown sections and keys are warned about** (with the file name) and
   ignored; a deprecated option name is accepted with a warning that names its
   replacement.
