@@ -29,7 +29,10 @@ export function pyString(s: string): string {
 
 function pyNumber(n: number): string {
   if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity';
-  const s = String(n);
+  // Python's float repr switches to exponent notation below 1e-4 where JavaScript waits
+  // until 1e-6 (0.00001 is "1e-05" in Python). Integral values stay integers: JavaScript
+  // cannot tell a Python int from a float, and ints are what peers send.
+  const s = n !== 0 && Math.abs(n) < 1e-4 ? n.toExponential() : String(n);
   // Python writes exponents with at least two digits: 1e-07, 1e+16.
   return s.replace(/e([+-])(\d)$/, 'e$10$2');
 }
