@@ -39,7 +39,7 @@ async function checkRabbitMq(): Promise<void> {
     await conn.close();
   } catch (err) {
     throw new Error(
-      `RabbitMQ not reachable on 127.0.0.1:5672 as guest/guest, vhost "/": ${message(err)}. ` +
+      `RabbitMQ not reachable at ${AMQP_URL.replace(/:[^:@/]*@/, ':***@')}: ${message(err)}. ` +
         `Fix: run scripts/start-services.sh (logs in ${RABBITMQ_LOG_DIR}/)`,
       { cause: err },
     );
