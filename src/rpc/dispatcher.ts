@@ -7,7 +7,7 @@
  */
 import type { RemoteFailure, RpcEndpoint, RpcMethod } from './rpc-endpoint.js';
 import { builtinFailure, noSuchMethodFailure, unsupportedVersionFailure } from './remote-failure.js';
-import { isVersionCompatible } from './rpc-version.js';
+import { isVersionCompatible, VersionError } from './rpc-version.js';
 
 export type Resolution = { ok: true; method: RpcMethod; endpoint: RpcEndpoint } | { ok: false; failure: RemoteFailure };
 
@@ -15,9 +15,6 @@ export function resolveMethod(
   endpoints: readonly RpcEndpoint[],
   req: { method: string | null; version: string; namespace: string | null },
 ): Resolution {
-  if (req.method === null) {
-    return { ok: false, failure: builtinFailure('TypeError', "attribute name must be string, not 'NoneType'") };
-  }
   let foundCompatible = false;
   for (const endpoint of endpoints) {
     if ((endpoint.namespace ?? null) !== req.namespace) continue;
@@ -25,9 +22,15 @@ export function resolveMethod(
     try {
       compatible = isVersionCompatible(endpoint.version || '1.0', req.version);
     } catch (err) {
-      return { ok: false, failure: builtinFailure('ValueError', (err as Error).message) };
+      const cls = err instanceof VersionError ? err.pythonClass : 'ValueError';
+      return { ok: false, failure: builtinFailure(cls, (err as Error).message) };
     }
     if (!compatible) continue;
+    // Python's hasattr(endpoint, None) raises only once a compatible endpoint is
+    // reached; with none, the caller gets UnsupportedVersion like any other method.
+    if (req.method === null) {
+      return { ok: false, failure: builtinFailure('TypeError', "attribute name must be string, not 'NoneType'") };
+    }
     foundCompatible = true;
     if (!req.method.startsWith('_') && Object.hasOwn(endpoint.methods, req.method)) {
       const method = endpoint.methods[req.method];
@@ -36,7 +39,7 @@ export function resolveMethod(
   }
   return {
     ok: false,
-    failure: foundCompatible ? noSuchMethodFailure(req.method) : unsupportedVersionFailure(req.version, req.method),
+    failure: foundCompatible && req.method !== null ? noSuchMethodFailure(req.method) : unsupportedVersionFailure(req.version, req.method),
   };
 }
 

@@ -21,7 +21,8 @@ export function unsupportedVersionFailure(version: string, method: string | null
   return {
     module: DISPATCHER_MODULE,
     class: 'UnsupportedVersion',
-    message: `Endpoint does not support RPC version ${version}. Attempted method: ${String(method)}`,
+    // oslo names the method only when it is truthy ("if method:").
+    message: `Endpoint does not support RPC version ${version}${method ? `. Attempted method: ${method}` : ''}`,
   };
 }
 
