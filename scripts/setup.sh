@@ -81,11 +81,13 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 command -v npm >/dev/null 2>&1 || die "npm not found (it ships with Node.js)"
 
 # npm rewrites node_modules/.package-lock.json on every install, so it being older
-# than the lockfile means the lockfile changed since the last install.
+# than the lockfile means the lockfile changed since the last install. (npm writes
+# both files within the same moment; the 2 s slack keeps that from counting.)
 needs_install=0
 if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ]; then
   needs_install=1
-elif [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ]; then
+elif [ -f package-lock.json ] &&
+  [ "$(stat -c %Y package-lock.json)" -gt $(($(stat -c %Y node_modules/.package-lock.json) + 2)) ]; then
   needs_install=1
 fi
 NPM_FLAGS=(--no-audit --no-fund --loglevel=error)
