@@ -6,6 +6,7 @@
  */
 import { BridgeError } from '../errors/bridge-error.js';
 import { pyJsonDumps } from './python-json.js';
+import { isVersionCompatible } from './rpc-version.js';
 
 export const ENVELOPE_VERSION = '2.0';
 export const JSON_CONTENT_TYPE = 'application/json';
@@ -96,9 +97,10 @@ export function decodeBody(body: Buffer, contentType: string | undefined): Recor
     throw malformed(`body is not JSON: ${(err as Error).message}`);
   }
   if (!isRecord(outer)) throw malformed('body is not a JSON object');
-  if (!('oslo.version' in outer)) return outer;
+  // oslo unwraps only when both keys are there; anything else is a legacy bare dict.
+  if (!('oslo.version' in outer && 'oslo.message' in outer)) return outer;
   const version = outer['oslo.version'];
-  if (typeof version !== 'string' || version.split('.')[0] !== '2') {
+  if (!envelopeVersionSupported(version)) {
     throw malformed(`unsupported envelope version ${JSON.stringify(version)}`);
   }
   const inner = outer['oslo.message'];
@@ -178,6 +180,16 @@ export function decodeReply(body: Buffer, contentType: string | undefined): Repl
     msgId,
     uniqueId: typeof m._unique_id === 'string' ? m._unique_id : null,
   };
+}
+
+/** oslo checks `version_is_compatible("2.0", v)`: "2.0" and "2.0.x" pass, "2.1" and "3.0" do not. */
+function envelopeVersionSupported(v: unknown): boolean {
+  if (typeof v !== 'string') return false;
+  try {
+    return isVersionCompatible(ENVELOPE_VERSION, v);
+  } catch {
+    return false;
+  }
 }
 
 function wrap(inner: Record<string, unknown>): Buffer {
