@@ -1,6 +1,8 @@
 import type { ConfigDefs, ResolvedConfig } from '../option-types.js';
 import { bridgeSection } from './bridge-options.js';
+import { computeSection } from './compute-options.js';
 import { defaultSection } from './default-options.js';
+import { dockerSection } from './docker-options.js';
 import { rabbitSection } from './rabbit-options.js';
 
 /**
@@ -12,6 +14,8 @@ export const CONFIG_DEFS = {
   DEFAULT: defaultSection,
   bridge: bridgeSection,
   oslo_messaging_rabbit: rabbitSection,
+  docker: dockerSection,
+  compute: computeSection,
 } as const satisfies ConfigDefs;
 
 /** The validated, frozen configuration the service runs with. */

@@ -1,0 +1,101 @@
+/**
+ * Composes the translation fragments into one ContainerCreateSpec. Pure: every
+ * input is a parameter (the validated spawn payload, the operator's settings
+ * and facts about the host), so the whole mapping is testable without Docker.
+ */
+import type { ContainerCreateSpec, PortPublication, Ulimit } from '../../docker/docker-engine.js';
+import type { SpawnArgs } from '../payloads.js';
+import { commandFromImage } from './command.js';
+import { containerName } from './container-name.js';
+import { cpuLimits, type CpuLimitMode } from './cpu-limits.js';
+import { dnsServers } from './dns.js';
+import { metadataToEnv } from './environment.js';
+import { hostIdentity, type HostIdentity } from './hostname.js';
+import { hostsFileMount } from './hosts-file.js';
+import { instanceLabels } from './labels.js';
+import { memoryLimits } from './memory-limits.js';
+import { networkSettings, type NetworkMode } from './network-settings.js';
+import { containerPrivileges } from './privileges.js';
+
+/** Operator settings that shape containers (from `[compute]`, parsed). */
+export interface ContainerSettings {
+  readonly host: string;
+  readonly cpuLimitMode: CpuLimitMode;
+  readonly cpuPeriodUs: number;
+  readonly cpuSharesPerVcpu: number;
+  readonly swapFromFlavor: boolean;
+  readonly dhcpDomain: string;
+  readonly networkMode: NetworkMode;
+  readonly publishAllPorts: boolean;
+  readonly publishedPorts: readonly PortPublication[];
+  readonly capAdd: readonly string[];
+  readonly privileged: boolean;
+  readonly allowedFlavorExtraSpecs: readonly string[];
+  readonly ulimits: readonly Ulimit[];
+  readonly init: boolean;
+  readonly metadataToEnv: boolean;
+  readonly manageHostsFile: boolean;
+}
+
+/** Facts the spec depends on that are not in the payload. */
+export interface CreateContext {
+  /** The resolved local image (ID or reference). */
+  readonly image: string;
+  /** CPUs of the Engine host. */
+  readonly hostCpus: number;
+  /** Host path of the instance's hosts file (used when manageHostsFile). */
+  readonly hostsFilePath: string;
+}
+
+export interface CreatePlan {
+  readonly spec: ContainerCreateSpec;
+  readonly identity: HostIdentity;
+  /** Non-fatal notes for the log (skipped metadata, settings that do not apply). */
+  readonly notes: readonly string[];
+}
+
+export function buildCreatePlan(args: SpawnArgs, settings: ContainerSettings, ctx: CreateContext): CreatePlan {
+  const { instance, image_meta: image } = args;
+  const flavor = instance.flavor;
+  const identity = hostIdentity(instance, settings.dhcpDomain);
+  const env = settings.metadataToEnv ? metadataToEnv(instance.metadata) : { env: [], skipped: [] };
+  const net = networkSettings(settings.networkMode, dnsServers(args.network_info), settings.publishAllPorts, settings.publishedPorts);
+  const priv = containerPrivileges(
+    { capAdd: settings.capAdd, privileged: settings.privileged, allowedFlavorExtraSpecs: settings.allowedFlavorExtraSpecs },
+    flavor.extra_specs,
+  );
+  const notes = [
+    ...env.skipped.map((s) => `metadata key ${JSON.stringify(s.key)} not exported: ${s.reason}`),
+    ...net.ignored.map((s) => `ignored: ${s}`),
+  ];
+  const spec: ContainerCreateSpec = {
+    name: containerName(instance.uuid),
+    image: ctx.image,
+    cmd: commandFromImage(image.properties, instance.system_metadata),
+    env: env.env,
+    labels: instanceLabels({
+      host: settings.host,
+      uuid: instance.uuid,
+      instanceName: instance.name,
+      flavorName: flavor.name,
+      rootGb: flavor.root_gb,
+      imageId: image.id,
+    }),
+    hostname: identity.hostname,
+    domainname: identity.domainname,
+    resources: {
+      ...cpuLimits(flavor.vcpus, { mode: settings.cpuLimitMode, periodUs: settings.cpuPeriodUs, sharesPerVcpu: settings.cpuSharesPerVcpu, hostCpus: ctx.hostCpus }),
+      ...memoryLimits(flavor.memory_mb, flavor.swap, settings.swapFromFlavor),
+    },
+    networkMode: net.networkMode,
+    dns: net.dns,
+    capAdd: priv.capAdd,
+    privileged: priv.privileged,
+    publishAllPorts: net.publishAllPorts,
+    ports: net.ports,
+    mounts: settings.manageHostsFile ? [hostsFileMount(ctx.hostsFilePath)] : [],
+    ulimits: settings.ulimits,
+    init: settings.init,
+  };
+  return { spec, identity, notes };
+}
