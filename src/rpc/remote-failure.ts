@@ -43,11 +43,16 @@ export function exceptionClassForCode(code: ErrorCode): string {
 /** The default mapping: our errors as `nova_docker_bridge.exception.<Class>` with code, fault and details as kwargs. */
 export const bridgeFailureMapper: FailureMapper = (err) => {
   const e = toBridgeError(err);
+  // A detail must not shadow the code (the caller maps on it) nor be called "message":
+  // Python re-raises klass(message, **kwargs), and a second "message" makes that
+  // raise TypeError, so the caller would get a bare RemoteError instead.
+  const kwargs: Record<string, unknown> = { code: e.code, fault: e.fault };
+  for (const [k, v] of Object.entries(e.details)) kwargs[Object.hasOwn(kwargs, k) || k === 'message' ? `detail_${k}` : k] = v;
   return {
     module: BRIDGE_EXCEPTION_MODULE,
     class: exceptionClassForCode(e.code),
     message: e.message,
-    kwargs: { code: e.code, fault: e.fault, ...e.details },
+    kwargs,
   };
 };
 
@@ -93,7 +98,7 @@ function codeForRemote(f: { class: string; module: string; kwargs: Record<string
   if (f.module === DISPATCHER_MODULE && f.class === 'NoSuchMethod') return 'ERR_NO_SUCH_METHOD';
   if (f.module === DISPATCHER_MODULE && f.class === 'UnsupportedVersion') return 'ERR_UNSUPPORTED_VERSION';
   const code = f.kwargs.code;
-  if (f.module === BRIDGE_EXCEPTION_MODULE && typeof code === 'string' && code in ERROR_CODES) return code as ErrorCode;
+  if (f.module === BRIDGE_EXCEPTION_MODULE && typeof code === 'string' && Object.hasOwn(ERROR_CODES, code)) return code as ErrorCode;
   return 'ERR_RPC_REMOTE';
 }
 
