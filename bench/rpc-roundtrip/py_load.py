@@ -16,7 +16,8 @@ and finishes before the window closes is counted and its latency recorded.
                        OpenStack service calls, and the cheaper client.
 --transport per-caller one transport per caller thread.
 
-Prints one JSON object on stdout: count, errors, throughput_per_s, p50_ms,
+Prints "WINDOW START" and "WINDOW END" when the measured window opens and
+closes, then one JSON object as the last line of stdout: count, errors, throughput_per_s, p50_ms,
 p90_ms, p99_ms, mean_ms, max_ms, plus the client's own CPU use so readers can
 see how much of the 2-core machine the load generator took.
 """
@@ -142,12 +143,17 @@ def main(argv):
     window['start'] = now + a.warmup
     window['end'] = window['start'] + a.seconds
     barrier.wait()
-    ru0 = None
     time.sleep(max(0.0, window['start'] - time.perf_counter()))
+    # Markers let a driver sample the server's CPU over exactly the window.
+    sys.stdout.write('WINDOW START\n')
+    sys.stdout.flush()
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
-    for t in threads:
-        t.join(a.seconds + a.warmup + a.timeout + 10)
+    time.sleep(max(0.0, window['end'] - time.perf_counter()))
     ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    sys.stdout.write('WINDOW END\n')
+    sys.stdout.flush()
+    for t in threads:
+        t.join(a.timeout + 10)
 
     all_lat = sorted(x for per in lat for x in per)
     ms = lambda v: None if v is None else round(v * 1000.0, 3)
