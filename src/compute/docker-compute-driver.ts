@@ -1,0 +1,372 @@
+/**
+ * The compute driver: Nova's ComputeDriver methods carried out on the Docker
+ * Engine. Method names follow Nova's; arguments are the validated payloads of
+ * ./payloads.ts. Every instance operation is serialized per instance UUID and
+ * bounded globally; read-only queries (get_info, list_*) are not queued.
+ */
+import os from 'node:os';
+import { statfs } from 'node:fs/promises';
+import type { ContainerDetails, DockerEngine } from '../docker/docker-engine.js';
+import { BridgeError, isBridgeError, toBridgeError } from '../errors/bridge-error.js';
+import type { Logger } from '../log/logger.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import type { DriverSettings } from './driver-settings.js';
+import { availableResources, type AvailableResources, type DiskFigures } from './host-resources.js';
+import { formatHostUptime } from './host-uptime.js';
+import { InstanceRuntime } from './instance-runtime.js';
+import type {
+  AvailableResourceArgs,
+  InitHostArgs,
+  InstanceArgs,
+  LiveResizeArgs,
+  PowerOffArgs,
+  RebootArgs,
+  SpawnArgs,
+} from './payloads.js';
+import { powerStateFor, type PowerState } from './power-state.js';
+import { reconcile, type ReconcileReport } from './reconcile.js';
+import { spawnInstance } from './spawn-instance.js';
+import { containerName } from './translate/container-name.js';
+import { cpuLimits, vcpusFromLimits } from './translate/cpu-limits.js';
+import { LABEL_FLAVOR_ROOT_GB, LABEL_INSTANCE_NAME, LABEL_INSTANCE_UUID, managedFilter } from './translate/labels.js';
+import { memoryLimits, memoryMbFromLimits } from './translate/memory-limits.js';
+
+/** Nova's hardware.InstanceInfo, as JSON. */
+export interface InstanceInfo {
+  readonly state: PowerState;
+  /** The Docker container ID. */
+  readonly internal_id: string;
+}
+
+/** What init_host found and did. */
+export interface InitHostReport {
+  readonly engineVersion: string;
+  readonly apiVersion: string;
+  readonly reconcile: ReconcileReport;
+}
+
+export interface DriverDeps {
+  readonly engine: DockerEngine;
+  readonly settings: DriverSettings;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Sizes of the filesystem at `path` (default: node:fs statfs). */
+  readonly statDisk?: (path: string) => Promise<DiskFigures>;
+}
+
+async function statfsDisk(path: string): Promise<DiskFigures> {
+  const s = await statfs(path);
+  return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+}
+
+/** Re-labels a failure as `code` unless it says the instance is missing or the request was bad. */
+function operationFailure(err: unknown, code: 'ERR_POWER_OFF_FAILED', what: string): BridgeError {
+  const e = toBridgeError(err);
+  if (e.code === 'ERR_INSTANCE_NOT_FOUND' || e.code === 'ERR_INVALID_ARGUMENT' || e.code === code) return e;
+  return new BridgeError(code, `${what}: ${e.message}`, { cause: e, details: { ...e.details, cause_code: e.code } });
+}
+
+export class DockerComputeDriver {
+  private readonly rt: InstanceRuntime;
+  private readonly statDisk: (path: string) => Promise<DiskFigures>;
+
+  constructor(deps: DriverDeps) {
+    this.rt = new InstanceRuntime(deps.engine, deps.settings, deps.logger, deps.clock ?? systemClock);
+    this.statDisk = deps.statDisk ?? statfsDisk;
+  }
+
+  get settings(): DriverSettings {
+    return this.rt.settings;
+  }
+
+  /** Operations running/waiting for a slot. */
+  get load(): { running: number; waiting: number } {
+    return this.rt.load;
+  }
+
+  private get log(): Logger {
+    return this.rt.logger;
+  }
+
+  // ---- service start -------------------------------------------------------------
+
+  /** Checks the Engine (API version), prepares the state directory, reconciles. */
+  async init_host(args: InitHostArgs, signal?: AbortSignal): Promise<InitHostReport> {
+    if (args.host !== this.settings.host) {
+      this.log.warning('init_host for a host name other than [DEFAULT] host; containers are labelled with the configured one', {
+        nova_host: args.host,
+        configured_host: this.settings.host,
+      });
+    }
+    const version = await this.rt.engine.connect(signal);
+    await this.rt.info(signal, true);
+    await this.rt.state.ensureRoot();
+    const report = await reconcile(this.rt, signal);
+    this.log.info('host initialized', {
+      engine_version: version.version,
+      removed: report.removed.length,
+      interrupted: report.interrupted.length,
+      orphan_directories: report.orphanDirectories.length,
+    });
+    return { engineVersion: version.version, apiVersion: version.apiVersion, reconcile: report };
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------
+
+  async spawn(args: SpawnArgs, signal?: AbortSignal): Promise<void> {
+    await spawnInstance(this.rt, args, signal);
+  }
+
+  /** Removes the container and the instance's state; an instance that is already gone is success. */
+  async destroy(args: InstanceArgs, signal?: AbortSignal): Promise<void> {
+    const uuid = args.instance.uuid;
+    await this.rt.withInstance(
+      uuid,
+      'destroy',
+      async () => {
+        const result = await this.rt.removeInstance(uuid);
+        this.log.info(result.removedContainer ? 'instance destroyed' : 'destroy: no container (already gone)', { instance: uuid });
+      },
+      signal,
+    );
+  }
+
+  async reboot(args: RebootArgs, signal?: AbortSignal): Promise<void> {
+    const uuid = args.instance.uuid;
+    await this.rt.withInstance(
+      uuid,
+      'reboot',
+      async () => {
+        const c = await this.rt.require(uuid, signal);
+        if (c.state.paused) await this.rt.engine.unpauseContainer(c.id, signal);
+        await this.rt.state.setSuspended(uuid, false);
+        if (args.reboot_type === 'SOFT') {
+          // Docker's restart = stop (SIGTERM, SIGKILL after the timeout) + start, in one call.
+          await this.rt.engine.restartContainer(c.id, this.settings.softRebootTimeoutSeconds, signal);
+        } else {
+          try {
+            await this.rt.engine.killContainer(c.id, 'SIGKILL', signal);
+          } catch (err) {
+            // Not running (409): nothing to kill, just start it.
+            if (!isBridgeError(err, 'ERR_CONFLICT')) throw err;
+          }
+          await this.rt.engine.startContainer(c.id, signal);
+        }
+        await this.rt.waitRunning(c.id, `${args.reboot_type.toLowerCase()} reboot of instance ${uuid}`, signal);
+        this.log.info('instance rebooted', { instance: uuid, reboot_type: args.reboot_type });
+      },
+      signal,
+    );
+  }
+
+  /** SIGTERM, then SIGKILL after `timeout` seconds (0: at once, Nova's forced stop). */
+  async power_off(args: PowerOffArgs, signal?: AbortSignal): Promise<void> {
+    const uuid = args.instance.uuid;
+    await this.rt
+      .withInstance(
+        uuid,
+        'power_off',
+        async () => {
+          const c = await this.rt.require(uuid, signal);
+          // Docker stops paused containers too (it thaws them to deliver the signal).
+          await this.rt.engine.stopContainer(c.id, args.timeout, signal);
+          await this.rt.state.setSuspended(uuid, false);
+          this.log.info('instance powered off', { instance: uuid, timeout: args.timeout });
+        },
+        signal,
+      )
+      .catch((err: unknown) => {
+        throw operationFailure(err, 'ERR_POWER_OFF_FAILED', `power_off of instance ${uuid} failed`);
+      });
+  }
+
+  async power_on(args: InstanceArgs, signal?: AbortSignal): Promise<void> {
+    const uuid = args.instance.uuid;
+    await this.rt.withInstance(
+      uuid,
+      'power_on',
+      async () => {
+        const c = await this.rt.require(uuid, signal);
+        if (c.state.paused) await this.rt.engine.unpauseContainer(c.id, signal);
+        else await this.rt.engine.startContainer(c.id, signal);
+        await this.rt.state.setSuspended(uuid, false);
+        await this.rt.waitRunning(c.id, `power_on of instance ${uuid}`, signal);
+        this.log.info('instance powered on', { instance: uuid });
+      },
+      signal,
+    );
+  }
+
+  async pause(args: InstanceArgs, signal?: AbortSignal): Promise<void> {
+    await this.freeze(args.instance.uuid, 'pause', false, signal);
+  }
+
+  async unpause(args: InstanceArgs, signal?: AbortSignal): Promise<void> {
+    await this.thaw(args.instance.uuid, 'unpause', signal);
+  }
+
+  /**
+   * Suspend = pause (the cgroup freezer) plus a marker, so get_info reports
+   * SUSPENDED. Docker has no supported checkpoint/restore, so the memory stays
+   * in RAM and a suspended container does not survive an Engine restart.
+   */
+  async suspend(args: InstanceArgs, signal?: AbortSignal): Promise<void> {
+    await this.freeze(args.instance.uuid, 'suspend', true, signal);
+  }
+
+  async resume(args: InstanceArgs, signal?: AbortSignal): Promise<void> {
+    await this.thaw(args.instance.uuid, 'resume', signal);
+  }
+
+  private async freeze(uuid: string, operation: 'pause' | 'suspend', suspended: boolean, signal?: AbortSignal): Promise<void> {
+    await this.rt.withInstance(
+      uuid,
+      operation,
+      async () => {
+        const c = await this.rt.require(uuid, signal);
+        if (!c.state.paused) {
+          if (c.state.status !== 'running') throw this.notRunning(uuid, operation, c);
+          await this.rt.engine.pauseContainer(c.id, signal);
+        }
+        await this.rt.state.setSuspended(uuid, suspended);
+        this.log.info(`instance ${operation === 'pause' ? 'paused' : 'suspended'}`, { instance: uuid });
+      },
+      signal,
+    );
+  }
+
+  private async thaw(uuid: string, operation: 'unpause' | 'resume', signal?: AbortSignal): Promise<void> {
+    await this.rt.withInstance(
+      uuid,
+      operation,
+      async () => {
+        const c = await this.rt.require(uuid, signal);
+        if (c.state.paused) {
+          await this.rt.engine.unpauseContainer(c.id, signal);
+        } else if (operation === 'resume' && (c.state.status === 'exited' || c.state.status === 'created') && (await this.rt.state.isSuspended(uuid))) {
+          // The Engine restarted while the instance was suspended (a frozen container does not survive that): boot it again.
+          await this.rt.engine.startContainer(c.id, signal);
+          await this.rt.waitRunning(c.id, `resume of instance ${uuid}`, signal);
+        } else if (c.state.status !== 'running') {
+          throw this.notRunning(uuid, operation, c);
+        }
+        await this.rt.state.setSuspended(uuid, false);
+        this.log.info(`instance ${operation === 'unpause' ? 'unpaused' : 'resumed'}`, { instance: uuid });
+      },
+      signal,
+    );
+  }
+
+  private notRunning(uuid: string, operation: string, c: ContainerDetails): BridgeError {
+    return new BridgeError('ERR_CONFLICT', `cannot ${operation} instance ${uuid}: its container is ${c.state.status}, not running`, {
+      details: { instance_uuid: uuid, status: c.state.status },
+    });
+  }
+
+  /** Changes CPU and memory limits of a live container to a new flavor's (docker update). */
+  async live_resize(args: LiveResizeArgs, signal?: AbortSignal): Promise<void> {
+    const uuid = args.instance.uuid;
+    await this.rt.withInstance(
+      uuid,
+      'live_resize',
+      async () => {
+        const c = await this.rt.require(uuid, signal);
+        const info = await this.rt.info(signal);
+        const s = this.settings;
+        const cpu = cpuLimits(args.flavor.vcpus, { mode: s.cpuLimitMode, periodUs: s.cpuPeriodUs, sharesPerVcpu: s.cpuSharesPerVcpu, hostCpus: info.ncpu });
+        const mem = memoryLimits(args.flavor.memory_mb, args.flavor.swap, s.swapFromFlavor);
+        // Growing memory with swap: Docker checks Memory <= MemorySwap on each field, so send both together.
+        await this.rt.engine.updateContainer(c.id, { ...cpu, ...mem }, signal);
+        this.log.info('instance resized', { instance: uuid, vcpus: args.flavor.vcpus, memory_mb: args.flavor.memory_mb });
+      },
+      signal,
+    );
+  }
+
+  // ---- queries -------------------------------------------------------------------
+
+  async get_info(args: InstanceArgs, signal?: AbortSignal): Promise<InstanceInfo> {
+    const uuid = args.instance.uuid;
+    const c = await this.rt.require(uuid, signal);
+    const suspended = c.state.status === 'paused' && (await this.rt.state.isSuspended(uuid));
+    const { state, known } = powerStateFor(c.state.status, suspended);
+    if (!known) this.log.warning('unknown Docker container state; reporting NOSTATE', { instance: uuid, docker_state: c.state.status });
+    return { state, internal_id: c.id };
+  }
+
+  async instance_exists(args: InstanceArgs, signal?: AbortSignal): Promise<boolean> {
+    return (await this.rt.lookup(args.instance.uuid, signal)).container !== null;
+  }
+
+  /** Nova instance names (instance-0000000e) of our containers; the container name when Nova sent none. */
+  async list_instances(signal?: AbortSignal): Promise<string[]> {
+    const cs = await this.rt.engine.listContainers(managedFilter(this.settings.host), signal);
+    return cs.map((c) => c.labels[LABEL_INSTANCE_NAME] ?? c.name).sort();
+  }
+
+  async list_instance_uuids(signal?: AbortSignal): Promise<string[]> {
+    const cs = await this.rt.engine.listContainers(managedFilter(this.settings.host), signal);
+    return cs.map((c) => c.labels[LABEL_INSTANCE_UUID]).filter((u): u is string => u !== undefined).sort();
+  }
+
+  /** The last lines of the container's output (bounded by console_log_lines and console_log_max_bytes). */
+  async get_console_output(args: InstanceArgs, signal?: AbortSignal): Promise<string> {
+    const c = await this.rt.require(args.instance.uuid, signal);
+    const out = await this.rt.engine.containerLogs(c.id, { tailLines: this.settings.consoleLogLines, maxBytes: this.settings.consoleLogMaxBytes }, signal);
+    return out.toString('utf8');
+  }
+
+  /** `uptime`-style line for the machine this service runs on. */
+  get_host_uptime(): string {
+    return formatHostUptime(new Date(), os.uptime(), os.loadavg());
+  }
+
+  async get_available_resource(args: AvailableResourceArgs, signal?: AbortSignal): Promise<AvailableResources> {
+    if (args.nodename !== null && args.nodename !== this.settings.host) {
+      throw new BridgeError('ERR_INVALID_ARGUMENT', `nodename ${JSON.stringify(args.nodename)} is not served here: this service is host ${JSON.stringify(this.settings.host)} ([DEFAULT] host must equal nova.conf host)`, {
+        details: { field: 'nodename' },
+      });
+    }
+    const [info, version, summaries] = await Promise.all([
+      this.rt.info(signal, true),
+      this.rt.engine.connect(signal),
+      this.rt.engine.listContainers(managedFilter(this.settings.host), signal),
+    ]);
+    let vcpus = 0;
+    let memoryMb = 0;
+    let rootGb = 0;
+    // Limits live in HostConfig (not in the list): inspect a few at a time.
+    const queue = [...summaries];
+    const worker = async (): Promise<void> => {
+      for (let s = queue.shift(); s !== undefined; s = queue.shift()) {
+        let c: ContainerDetails;
+        try {
+          c = await this.rt.engine.inspectContainer(s.id, signal);
+        } catch (err) {
+          if (isBridgeError(err, 'ERR_INSTANCE_NOT_FOUND')) continue; // removed meanwhile
+          throw err;
+        }
+        vcpus += vcpusFromLimits(c.resources, this.settings.cpuSharesPerVcpu);
+        memoryMb += memoryMbFromLimits(c.resources);
+        const gb = Number(c.labels[LABEL_FLAVOR_ROOT_GB] ?? 0);
+        rootGb += Number.isFinite(gb) && gb > 0 ? gb : 0;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
+    let disk: DiskFigures | null = null;
+    if (this.settings.engineIsLocal) {
+      try {
+        disk = await this.statDisk(info.dockerRootDir);
+      } catch (err) {
+        this.log.warning('cannot measure the Docker root filesystem; reporting 0 GB', { path: info.dockerRootDir, err });
+      }
+    }
+    const cpuModel = this.settings.engineIsLocal ? (os.cpus()[0]?.model ?? null) : null;
+    return availableResources({ host: this.settings.host, info, version, disk, used: { vcpus, memoryMb, rootGb }, cpuModel });
+  }
+
+  /** The container name an instance gets (for tools and tests). */
+  static containerName(uuid: string): string {
+    return containerName(uuid);
+  }
+}

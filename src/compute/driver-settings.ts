@@ -1,0 +1,66 @@
+/**
+ * The driver's settings as plain values, derived from the `[DEFAULT]`,
+ * `[compute]` and `[docker]` sections. Tests build them directly.
+ */
+import type { BridgeConfig } from '../config/options/index.js';
+import type { DockerConnectionOptions } from '../docker/dockerode-engine.js';
+import { parsePortPublication } from './translate/published-ports.js';
+import { parseUlimit } from './translate/ulimits.js';
+import type { ContainerSettings } from './translate/create-spec.js';
+
+export interface DriverSettings extends ContainerSettings {
+  /** Per-instance state directory root. */
+  readonly stateDir: string;
+  readonly maxConcurrentOperations: number;
+  readonly injectKey: boolean;
+  readonly keyInjectionUser: string;
+  readonly injectPassword: boolean;
+  readonly glanceImageRepository: string;
+  readonly allowedContainerFormats: readonly string[];
+  readonly softRebootTimeoutSeconds: number;
+  readonly consoleLogLines: number;
+  readonly consoleLogMaxBytes: number;
+  /** How long spawn/reboot/power_on wait for a started container to report "running". */
+  readonly startWaitMs: number;
+  /** True when the Engine is on this machine (statfs and CPU model are then meaningful). */
+  readonly engineIsLocal: boolean;
+}
+
+export function driverSettingsFromConfig(config: BridgeConfig): DriverSettings {
+  const c = config.compute;
+  return {
+    host: config.DEFAULT.host,
+    cpuLimitMode: c.cpu_limit_mode,
+    cpuPeriodUs: c.cpu_period_us,
+    cpuSharesPerVcpu: c.cpu_shares_per_vcpu,
+    swapFromFlavor: c.swap_from_flavor,
+    dhcpDomain: c.dhcp_domain,
+    networkMode: c.network_mode,
+    publishAllPorts: c.publish_all_ports,
+    publishedPorts: c.published_ports.map(parsePortPublication),
+    capAdd: [...c.cap_add],
+    privileged: c.privileged,
+    allowedFlavorExtraSpecs: [...c.allowed_flavor_extra_specs],
+    ulimits: c.ulimits.map(parseUlimit),
+    init: c.init,
+    metadataToEnv: c.metadata_to_env,
+    manageHostsFile: c.manage_hosts_file,
+    stateDir: c.state_dir,
+    maxConcurrentOperations: c.max_concurrent_operations,
+    injectKey: c.inject_key,
+    keyInjectionUser: c.key_injection_user,
+    injectPassword: c.inject_password,
+    glanceImageRepository: c.glance_image_repository,
+    allowedContainerFormats: [...c.allowed_container_formats],
+    softRebootTimeoutSeconds: c.soft_reboot_timeout,
+    consoleLogLines: c.console_log_lines,
+    consoleLogMaxBytes: c.console_log_max_bytes,
+    startWaitMs: 10_000,
+    engineIsLocal: config.docker.host_url.trim().toLowerCase().startsWith('unix://'),
+  };
+}
+
+export function dockerConnectionFromConfig(config: BridgeConfig): DockerConnectionOptions {
+  const d = config.docker;
+  return { hostUrl: d.host_url, caFile: d.ca_file, certFile: d.cert_file, keyFile: d.key_file, apiTimeoutMs: d.api_timeout * 1000 };
+}

@@ -1,0 +1,156 @@
+/**
+ * Per-instance state on the host, under `[compute] state_dir/<uuid>/`:
+ *
+ * - `hosts`: the instance's /etc/hosts, bind-mounted writable into the container;
+ * - `operation.json`: written while an operation runs, so start-up
+ *   reconciliation can tell what a crash interrupted;
+ * - `suspended`: present while the instance is suspended (paused by suspend,
+ *   not by pause), so get_info can report SUSPENDED.
+ *
+ * Docker labels cannot change after create, hence files.
+ */
+import { mkdir, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { BridgeError } from '../errors/bridge-error.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** What an interrupted operation left behind. */
+export interface OperationMarker {
+  readonly operation: string;
+  readonly startedAt: string;
+  readonly pid: number;
+}
+
+function isErrno(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+export class InstanceStateDirs {
+  constructor(readonly root: string) {
+    if (!path.isAbsolute(root)) throw new BridgeError('ERR_CONFIG_INVALID', `[compute] state_dir must be an absolute path, got ${JSON.stringify(root)}`);
+  }
+
+  dir(uuid: string): string {
+    // Payload validation already guarantees this; a path join must never see anything else.
+    if (!UUID.test(uuid)) throw new BridgeError('ERR_INVALID_ARGUMENT', `not an instance UUID: ${JSON.stringify(uuid)}`);
+    return path.join(this.root, uuid);
+  }
+
+  hostsFile(uuid: string): string {
+    return path.join(this.dir(uuid), 'hosts');
+  }
+
+  /** Creates the state root (0700: it holds instances' files). */
+  async ensureRoot(): Promise<void> {
+    try {
+      await mkdir(this.root, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new BridgeError('ERR_CONFIG_INVALID', `[compute] state_dir ${this.root}: cannot create: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /**
+   * Creates the instance's directory and, when `hostsContent` is given, its hosts
+   * file, keeping an existing one (a retried spawn must not undo edits).
+   */
+  async prepare(uuid: string, hostsContent: string | null): Promise<void> {
+    const dir = this.dir(uuid);
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      if (hostsContent !== null) {
+        try {
+          await writeFile(this.hostsFile(uuid), hostsContent, { flag: 'wx', mode: 0o644 });
+        } catch (err) {
+          if (!isErrno(err, 'EEXIST')) throw err;
+        }
+      }
+    } catch (err) {
+      throw new BridgeError('ERR_INTERNAL', `cannot prepare state directory ${dir}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async exists(uuid: string): Promise<boolean> {
+    try {
+      return (await stat(this.dir(uuid))).isDirectory();
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return false;
+      throw err;
+    }
+  }
+
+  /** Records that `operation` is running; a no-op when the instance has no directory. */
+  async markOperation(uuid: string, operation: string): Promise<void> {
+    const marker: OperationMarker = { operation, startedAt: new Date().toISOString(), pid: process.pid };
+    try {
+      await writeFile(path.join(this.dir(uuid), 'operation.json'), `${JSON.stringify(marker)}\n`, { mode: 0o600 });
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+  }
+
+  async clearOperation(uuid: string): Promise<void> {
+    await this.unlinkQuiet(path.join(this.dir(uuid), 'operation.json'));
+  }
+
+  async readOperation(uuid: string): Promise<OperationMarker | null> {
+    let text: string;
+    try {
+      text = await readFile(path.join(this.dir(uuid), 'operation.json'), 'utf8');
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return null;
+      throw err;
+    }
+    try {
+      const o = JSON.parse(text) as Partial<OperationMarker>;
+      return { operation: String(o.operation ?? 'unknown'), startedAt: String(o.startedAt ?? ''), pid: Number(o.pid ?? 0) };
+    } catch {
+      // A crash while writing the marker: the operation is unknown but was interrupted.
+      return { operation: 'unknown', startedAt: '', pid: 0 };
+    }
+  }
+
+  async setSuspended(uuid: string, suspended: boolean): Promise<void> {
+    const file = path.join(this.dir(uuid), 'suspended');
+    if (!suspended) {
+      await this.unlinkQuiet(file);
+      return;
+    }
+    await mkdir(this.dir(uuid), { recursive: true, mode: 0o700 });
+    await writeFile(file, `${new Date().toISOString()}\n`, { mode: 0o600 });
+  }
+
+  async isSuspended(uuid: string): Promise<boolean> {
+    try {
+      await stat(path.join(this.dir(uuid), 'suspended'));
+      return true;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return false;
+      throw err;
+    }
+  }
+
+  /** Removes the instance's directory and everything in it; missing is fine. */
+  async remove(uuid: string): Promise<void> {
+    await rm(this.dir(uuid), { recursive: true, force: true });
+  }
+
+  /** UUIDs that have a directory. */
+  async list(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.root, { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory() && UUID.test(e.name)).map((e) => e.name);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return [];
+      throw err;
+    }
+  }
+
+  private async unlinkQuiet(file: string): Promise<void> {
+    try {
+      await unlink(file);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Start-up reconciliation (init_host): find what a crash left mid-operation.
+ *
+ * - A container whose instance still carries a `spawn` marker was never
+ *   reported as spawned to Nova (the call failed or timed out there): it is
+ *   removed with its state directory. Nova retries or destroys on its side.
+ * - Other interrupted operations (reboot, power_off, …) are reported; the next
+ *   get_info tells Nova the real state. Their markers are cleared.
+ * - A state directory without a container is left over from a spawn that died
+ *   before create, or a destroy that died after removing the container: removed.
+ * - A container of ours without a state directory is reported (its hosts file
+ *   mount is gone, so it will not start again until destroyed and re-spawned).
+ */
+import type { ContainerSummary } from '../docker/docker-engine.js';
+import type { InstanceRuntime } from './instance-runtime.js';
+import { LABEL_INSTANCE_UUID, managedFilter } from './translate/labels.js';
+
+export interface ReconcileReport {
+  /** Half-made containers removed (instance UUID, Docker status at the time). */
+  readonly removed: ReadonlyArray<{ readonly uuid: string; readonly status: string }>;
+  /** Operations a crash interrupted on instances that were kept. */
+  readonly interrupted: ReadonlyArray<{ readonly uuid: string; readonly operation: string; readonly status: string }>;
+  /** State directories without a container, removed. */
+  readonly orphanDirectories: readonly string[];
+  /** Our containers without a state directory. */
+  readonly missingState: readonly string[];
+}
+
+export async function reconcile(rt: InstanceRuntime, signal?: AbortSignal): Promise<ReconcileReport> {
+  const containers = await rt.engine.listContainers(managedFilter(rt.settings.host), signal);
+  const byUuid = new Map<string, ContainerSummary>();
+  for (const c of containers) {
+    const uuid = c.labels[LABEL_INSTANCE_UUID];
+    if (uuid !== undefined) byUuid.set(uuid, c);
+  }
+  const dirs = new Set(await rt.state.list());
+  const removed: Array<{ uuid: string; status: string }> = [];
+  const interrupted: Array<{ uuid: string; operation: string; status: string }> = [];
+  const orphanDirectories: string[] = [];
+  const log = rt.logger.child({}, 'reconcile');
+
+  for (const uuid of dirs) {
+    await rt.withInstance(
+      uuid,
+      'reconcile',
+      async () => {
+        const marker = await rt.state.readOperation(uuid);
+        const container = byUuid.get(uuid);
+        if (!container) {
+          await rt.state.remove(uuid);
+          orphanDirectories.push(uuid);
+          log.warning('removed a state directory without a container', { instance: uuid, interrupted_operation: marker?.operation ?? null });
+          return;
+        }
+        if (marker === null) return;
+        if (marker.operation === 'spawn') {
+          await rt.removeInstance(uuid);
+          removed.push({ uuid, status: container.status });
+          log.warning('removed a container left half-made by an interrupted spawn', { instance: uuid, status: container.status, started_at: marker.startedAt });
+          return;
+        }
+        await rt.state.clearOperation(uuid);
+        interrupted.push({ uuid, operation: marker.operation, status: container.status });
+        log.warning('an operation was interrupted by a restart; the instance is kept', { instance: uuid, operation: marker.operation, status: container.status });
+      },
+      signal,
+      { marker: false },
+    );
+  }
+  const missingState = [...byUuid.keys()].filter((u) => !dirs.has(u));
+  for (const uuid of missingState) log.warning('container has no state directory (its /etc/hosts mount is missing)', { instance: uuid });
+  return { removed, interrupted, orphanDirectories, missingState };
+}

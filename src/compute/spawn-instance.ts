@@ -1,0 +1,158 @@
+/**
+ * spawn: image → container → files → start → running, idempotent by instance
+ * UUID and leaving nothing behind on failure.
+ *
+ * Round trips on the common path (image found by its first candidate, no key,
+ * no injected files): inspect image, create, start, inspect. A duplicated spawn
+ * finds the name taken (409) and converges on the existing container.
+ */
+import type { ContainerDetails, ImageDetails } from '../docker/docker-engine.js';
+import { BridgeError, isBridgeError, toBridgeError } from '../errors/bridge-error.js';
+import { packTar, type TarEntry } from '../util/tar-archive.js';
+import type { InstanceRuntime } from './instance-runtime.js';
+import type { SpawnArgs } from './payloads.js';
+import { containerName } from './translate/container-name.js';
+import { buildCreatePlan } from './translate/create-spec.js';
+import {
+  authorizedKeysPath,
+  defaultUser,
+  findPasswdEntry,
+  injectedFileEntries,
+  keyEntries,
+  mergeAuthorizedKeys,
+  type PasswdEntry,
+} from './translate/file-injection.js';
+import { hostsFileContent } from './translate/hosts-file.js';
+import { imageCandidates } from './translate/image-reference.js';
+import { isManaged } from './translate/labels.js';
+
+const MAX_READ_BYTES = 1024 * 1024;
+
+/** Finds the local image for the spawn, or ERR_IMAGE_NOT_FOUND naming every reference tried. */
+export async function resolveImage(rt: InstanceRuntime, args: SpawnArgs, signal?: AbortSignal): Promise<ImageDetails> {
+  const image = args.image_meta;
+  const fmt = image.container_format;
+  if (fmt !== null && !rt.settings.allowedContainerFormats.includes(fmt)) {
+    throw new BridgeError(
+      'ERR_INVALID_IMAGE',
+      `image ${image.id ?? image.name ?? '?'} has container_format ${JSON.stringify(fmt)}; this host boots only ${rt.settings.allowedContainerFormats.join(', ')} images`,
+      { details: { image_id: image.id, field: 'image_meta.container_format' } },
+    );
+  }
+  const candidates = imageCandidates(image, args.instance.system_metadata, rt.settings.glanceImageRepository);
+  for (const c of candidates) {
+    try {
+      return await rt.engine.inspectImage(c.reference, signal);
+    } catch (err) {
+      if (!isBridgeError(err, 'ERR_IMAGE_NOT_FOUND')) throw err;
+    }
+  }
+  const tried = candidates.map((c) => c.reference).join(', ') || 'no usable reference (image_meta has neither id nor a valid name)';
+  throw new BridgeError('ERR_IMAGE_NOT_FOUND', `image ${image.id ?? image.name ?? '?'} is not present on the Docker Engine of host ${rt.settings.host} (tried ${tried})`, {
+    details: { image_id: image.id, tried: candidates.map((c) => c.reference) },
+  });
+}
+
+/** The user whose authorized_keys receives the key, or null (logged) when the image lacks it. */
+async function keyUser(rt: InstanceRuntime, id: string, signal?: AbortSignal): Promise<PasswdEntry | null> {
+  const user = rt.settings.keyInjectionUser;
+  const passwd = await rt.engine.readFile(id, '/etc/passwd', MAX_READ_BYTES, signal);
+  const entry = passwd === null ? null : findPasswdEntry(passwd.toString('utf8'), user);
+  return entry ?? defaultUser(user);
+}
+
+/** Puts the instance key and Nova's injected files into the (not yet started) container in one archive. */
+async function injectFiles(rt: InstanceRuntime, id: string, args: SpawnArgs, signal?: AbortSignal): Promise<void> {
+  const now = new Date();
+  const entries: TarEntry[] = [];
+  const keyData = args.instance.key_data;
+  if (keyData !== null && rt.settings.injectKey) {
+    // Root needs no passwd lookup: its home is /root by convention in every image.
+    const user = rt.settings.keyInjectionUser === 'root' ? defaultUser('root') : await keyUser(rt, id, signal);
+    if (user === null) {
+      rt.logger.warning('key not injected: the image has no such user', { instance: args.instance.uuid, user: rt.settings.keyInjectionUser });
+    } else {
+      const existing = await rt.engine.readFile(id, authorizedKeysPath(user), MAX_READ_BYTES, signal);
+      entries.push(...keyEntries(user, mergeAuthorizedKeys(existing === null ? null : existing.toString('utf8'), keyData), now));
+    }
+  }
+  entries.push(...injectedFileEntries(args.injected_files, now));
+  if (entries.length === 0) return;
+  await rt.engine.putArchive(id, '/', await packTar(entries), signal);
+}
+
+/** Sets the admin password with the image's chpasswd; an image without one is left as is (logged). */
+async function setAdminPassword(rt: InstanceRuntime, id: string, uuid: string, password: string, signal?: AbortSignal): Promise<void> {
+  const user = rt.settings.keyInjectionUser;
+  const result = await rt.engine.execRun(id, { cmd: ['chpasswd'], user: 'root', stdin: Buffer.from(`${user}:${password}\n`, 'utf8'), maxOutputBytes: 4096 }, signal);
+  if (result.exitCode === 0) {
+    rt.logger.info('admin password set', { instance: uuid, user });
+  } else if (result.exitCode === 126 || result.exitCode === 127) {
+    rt.logger.warning('admin password not set: the image has no chpasswd', { instance: uuid });
+  } else {
+    // As Nova's libvirt injection: a failed password is logged, not fatal.
+    rt.logger.warning('admin password not set: chpasswd failed', { instance: uuid, exit_code: result.exitCode, output: result.output.toString('utf8').slice(0, 500) });
+  }
+}
+
+/** Client faults keep their code (Nova aborts the build); everything else is a deploy failure (Nova reschedules). */
+function spawnFailure(err: unknown, uuid: string): BridgeError {
+  const e = toBridgeError(err);
+  if (e.fault === 'client' || e.code === 'ERR_DEPLOY_FAILED') return e;
+  return new BridgeError('ERR_DEPLOY_FAILED', `spawn of instance ${uuid} failed: ${e.message}`, { cause: e, details: { ...e.details, instance_uuid: uuid, cause_code: e.code } });
+}
+
+export async function spawnInstance(rt: InstanceRuntime, args: SpawnArgs, signal?: AbortSignal): Promise<void> {
+  const uuid = args.instance.uuid;
+  const log = rt.logger.child({ instance: uuid });
+  const started = rt.clock.now();
+  await rt.withInstance(
+    uuid,
+    'spawn',
+    async () => {
+      // Nothing is created before the image is known to be here.
+      const [image, info] = await Promise.all([resolveImage(rt, args, signal), rt.info(signal)]).catch((err: unknown) => {
+        throw spawnFailure(err, uuid);
+      });
+      const plan = buildCreatePlan(args, rt.settings, { image: image.id, hostCpus: info.ncpu, hostsFilePath: rt.state.hostsFile(uuid) });
+      for (const note of plan.notes) log.info(note);
+      let id: string | null = null;
+      try {
+        await rt.state.prepare(uuid, rt.settings.manageHostsFile ? hostsFileContent(plan.identity) : null);
+        await rt.state.markOperation(uuid, 'spawn');
+        let existing: ContainerDetails | null = null;
+        try {
+          id = await rt.engine.createContainer(plan.spec, signal);
+        } catch (err) {
+          if (!isBridgeError(err, 'ERR_CONFLICT')) throw err;
+          existing = await rt.engine.inspectContainer(containerName(uuid), signal);
+          if (!isManaged(existing.labels, rt.settings.host, uuid)) {
+            throw new BridgeError('ERR_CONFLICT', `container name ${containerName(uuid)} is taken by a container this service does not manage`, { details: { instance_uuid: uuid } });
+          }
+          id = existing.id;
+          log.info('spawn converges on the existing container', { container: id, status: existing.state.status });
+        }
+        // Files go in before the first start (a converged, never-started container gets them again: the writes are idempotent).
+        if (existing === null || existing.state.status === 'created') await injectFiles(rt, id, args, signal);
+        if (args.power_on) {
+          await rt.engine.startContainer(id, signal);
+          await rt.waitRunning(id, `spawn of instance ${uuid}`, signal);
+          if (args.admin_password !== null && rt.settings.injectPassword) await setAdminPassword(rt, id, uuid, args.admin_password, signal);
+        } else if (args.admin_password !== null && rt.settings.injectPassword) {
+          log.warning('admin password not set: the instance was not powered on');
+        }
+        // Cleared only on success: a crash leaves it for start-up reconciliation.
+        await rt.state.clearOperation(uuid);
+      } catch (err) {
+        const failure = spawnFailure(err, uuid);
+        log.warning('spawn failed; removing what it created', { code: failure.code, err: failure.message });
+        await rt.removeInstance(uuid).catch((cleanupErr: unknown) => log.error('clean-up after failed spawn failed', { err: cleanupErr }));
+        throw failure;
+      }
+      log.info('instance spawned', { container: id, image: image.id, ms: Math.round(rt.clock.now() - started) });
+    },
+    signal,
+    // The marker is written once the directory exists (above), not before.
+    { marker: false },
+  );
+}
