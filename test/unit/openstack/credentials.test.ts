@@ -1,0 +1,136 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cloudSettings } from '../../../src/openstack/clouds-yaml.js';
+import { credentialsFromSettings, parseInterface } from '../../../src/openstack/credentials.js';
+import { settingsFromEnv } from '../../../src/openstack/env-settings.js';
+import { credentialsFromSources } from '../../../src/openstack/image-service.js';
+
+describe('credentialsFromSettings', () => {
+  it.each([
+    ['image URL only → noauth', { image_url: 'http://g:9292' }, { kind: 'none', imageUrl: 'http://g:9292' }],
+    ['auth type none', { auth_type: 'none', image_url: 'http://g:9292', auth_url: 'http://k/v3' }, { kind: 'none', imageUrl: 'http://g:9292' }],
+    ['token + image URL → direct', { token: 'tok', image_url: 'http://g:9292' }, { kind: 'token', token: 'tok', imageUrl: 'http://g:9292' }],
+    [
+      'password with names, default domain id',
+      { auth_url: 'http://k:5000/v3', username: 'admin', password: 'p#;w', project_name: 'admin' },
+      {
+        kind: 'keystone',
+        authUrl: 'http://k:5000/v3',
+        method: { kind: 'password', user: { name: 'admin', domainId: 'default' }, password: 'p#;w' },
+        scope: { kind: 'project', name: 'admin', domainId: 'default' },
+        interfaces: ['public'],
+        regionName: null,
+        imageUrl: null,
+      },
+    ],
+    [
+      'password with domain names, region, interface',
+      {
+        auth_url: 'http://k:5000',
+        username: 'u',
+        password: 'p',
+        user_domain_name: 'Default',
+        project_name: 'p',
+        project_domain_name: 'Dom',
+        region_name: 'RegionOne',
+        interface: 'internalURL',
+      },
+      {
+        kind: 'keystone',
+        authUrl: 'http://k:5000',
+        method: { kind: 'password', user: { name: 'u', domainName: 'Default' }, password: 'p' },
+        scope: { kind: 'project', name: 'p', domainName: 'Dom' },
+        interfaces: ['internal'],
+        regionName: 'RegionOne',
+        imageUrl: null,
+      },
+    ],
+    [
+      'token with Keystone → rescoped token',
+      { auth_url: 'http://k/v3', token: 't', project_id: 'abc' },
+      { kind: 'keystone', authUrl: 'http://k/v3', method: { kind: 'token', token: 't' }, scope: { kind: 'project', id: 'abc' }, interfaces: ['public'], regionName: null, imageUrl: null },
+    ],
+  ])('%s', (_name, settings, expected) => {
+    expect(credentialsFromSettings(settings, 'test')).toEqual(expected);
+  });
+
+  it.each([
+    ['nothing', {}, /no Keystone URL/],
+    ['auth none without URL', { auth_type: 'none' }, /needs the image URL/],
+    ['password without user', { auth_url: 'http://k', password: 'p', project_name: 'x' }, /no user name/],
+    ['no method', { auth_url: 'http://k', username: 'u', project_name: 'x' }, /neither a password/],
+    ['no project', { auth_url: 'http://k', username: 'u', password: 'p' }, /no project/],
+    ['unknown auth type', { auth_type: 'saml2', auth_url: 'http://k' }, /not supported/],
+    ['bad interface', { auth_url: 'http://k', username: 'u', password: 'p', project_name: 'x', interface: 'private' }, /interface must be/],
+  ])('%s → clear error', (_name, settings, re) => {
+    expect(() => credentialsFromSettings(settings, 'test')).toThrow(re);
+  });
+
+  it('parses interfaces', () => {
+    expect(parseInterface('publicURL')).toBe('public');
+    expect(parseInterface(' Admin ')).toBe('admin');
+  });
+});
+
+describe('settingsFromEnv', () => {
+  it('reads OS_* variables, new names before old, empty ignored', () => {
+    expect(
+      settingsFromEnv({ OS_AUTH_URL: 'http://k', OS_TENANT_NAME: 'old', OS_PROJECT_NAME: 'new', OS_AUTH_TOKEN: 't', OS_REGION_NAME: '', OS_ENDPOINT_TYPE: 'internalURL', PATH: '/bin' }),
+    ).toEqual({ auth_url: 'http://k', project_name: 'new', token: 't', interface: 'internalURL' });
+  });
+});
+
+describe('clouds.yaml', () => {
+  const yaml = `
+clouds:
+  devstack:
+    auth:
+      auth_url: http://k:5000/v3
+      username: demo
+      project_name: demo
+      user_domain_name: Default
+      project_domain_id: default
+    region_name: RegionOne
+    interface: internal
+  noauth:
+    auth_type: none
+    auth:
+      endpoint: http://127.0.0.1:19292
+`;
+  it('reads one cloud, with secure.yaml merged', () => {
+    expect(cloudSettings(yaml, 'devstack', 'clouds.yaml', 'clouds:\n  devstack:\n    auth:\n      password: s3cret\n')).toEqual({
+      auth_url: 'http://k:5000/v3',
+      username: 'demo',
+      password: 's3cret',
+      project_name: 'demo',
+      user_domain_name: 'Default',
+      project_domain_id: 'default',
+      region_name: 'RegionOne',
+      interface: 'internal',
+    });
+  });
+
+  it('noauth cloud', () => {
+    expect(credentialsFromSettings(cloudSettings(yaml, 'noauth', 'clouds.yaml'), 'x')).toEqual({ kind: 'none', imageUrl: 'http://127.0.0.1:19292' });
+  });
+
+  it.each([
+    ['missing cloud', yaml, /no cloud named "nope" \(it has: devstack, noauth\)/],
+    ['no clouds key', 'foo: 1\n', /no "clouds:" mapping/],
+    ['bad YAML', 'clouds: [\n', /not valid YAML/],
+  ])('%s → clear error', (_n, text, re) => {
+    expect(() => cloudSettings(text, 'nope', 'clouds.yaml')).toThrow(re);
+  });
+
+  it('credentialsFromSources: OS_CLOUD picks clouds.yaml; flags override; env OS_* used without a cloud', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clouds-'));
+    writeFileSync(join(dir, 'clouds.yaml'), yaml);
+    const env = { OS_CLOUD: 'noauth', OS_AUTH_URL: 'http://ignored' };
+    expect(credentialsFromSources({ flags: {}, env, cwd: dir })).toEqual({ kind: 'none', imageUrl: 'http://127.0.0.1:19292' });
+    expect(credentialsFromSources({ flags: { image_url: 'http://other:1' }, env, cwd: dir })).toEqual({ kind: 'none', imageUrl: 'http://other:1' });
+    expect(credentialsFromSources({ flags: { token: 't', image_url: 'http://g' }, env: {}, cwd: dir })).toEqual({ kind: 'token', token: 't', imageUrl: 'http://g' });
+    expect(() => credentialsFromSources({ flags: {}, cloud: 'x', env: { HOME: dir }, cwd: join(dir, 'nowhere') })).toThrow(/no clouds.yaml found/);
+  });
+});
