@@ -59,7 +59,7 @@ export class RpcServer {
   private readonly running = new Set<Promise<void>>();
   private readonly consumerTags: string[] = [];
   private readonly abort = new AbortController();
-  private readonly returnedReplies = new Map<string, { body: Buffer; deadline: number }>();
+  private readonly returnedReplies = new Map<string, { body: Buffer; deadline: number; bounces: number }>();
   private stopping = false;
   private started = false;
   private readonly onReturned = (msg: ReturnedMessage): void => this.retryReturnedReply(msg);
@@ -302,7 +302,8 @@ export class RpcServer {
     if (parsed.ending !== true || typeof parsed._msg_id !== 'string') return; // heartbeats are not worth retrying
     const key = parsed._msg_id;
     const now = Date.now();
-    const entry = this.returnedReplies.get(key) ?? { body: msg.body, deadline: now + (this.o.missingReplyQueueRetrySeconds ?? 60) * 1000 };
+    const entry = this.returnedReplies.get(key) ?? { body: msg.body, deadline: now + (this.o.missingReplyQueueRetrySeconds ?? 60) * 1000, bounces: 0 };
+    entry.bounces++;
     if (now >= entry.deadline) {
       this.returnedReplies.delete(key);
       this.log.warning('Abandoning reply: no consumer on the reply queue', { reply_q: msg.routingKey, msg_id: key });
@@ -313,8 +314,12 @@ export class RpcServer {
       this.o.bus
         .publish('', msg.routingKey, entry.body, { ...messageProperties(), mandatory: true }, 1000)
         .then(() => {
-          // Forget the entry unless it bounces again (then retryReturnedReply sees it first).
-          setTimeout(() => this.returnedReplies.delete(key), REPLY_RETRY_INTERVAL_MS * 4).unref();
+          // Forget the entry once this retry was not returned. Deleting it while the reply
+          // still bounces would restart the deadline and retry forever.
+          const bounces = entry.bounces;
+          setTimeout(() => {
+            if (this.returnedReplies.get(key) === entry && entry.bounces === bounces) this.returnedReplies.delete(key);
+          }, REPLY_RETRY_INTERVAL_MS * 4).unref();
         })
         .catch(() => this.returnedReplies.delete(key));
     }, REPLY_RETRY_INTERVAL_MS).unref();

@@ -264,11 +264,16 @@ export async function connectionPid(name: string): Promise<string | undefined> {
   return line?.split('\t')[0];
 }
 
-/** Makes the broker drop a connection, as a broker-side failure would. */
+/** Makes the broker drop a connection (by its broker pid), as a broker-side failure would. */
+export async function closeConnectionPid(pid: string): Promise<void> {
+  await rabbitmqctl(['close_connection', pid, 'nova-docker-bridge test: simulated broker-side close']);
+}
+
+/** Finds our connection by its connection_name and makes the broker drop it. */
 export async function closeConnection(name: string): Promise<void> {
   const pid = await connectionPid(name);
   if (!pid) throw new Error(`no broker connection with connection_name ${name}`);
-  await rabbitmqctl(['close_connection', pid, 'nova-docker-bridge test: simulated broker-side close']);
+  await closeConnectionPid(pid);
 }
 
 /** Deletes queues and exchanges a test created (missing ones are fine). */
