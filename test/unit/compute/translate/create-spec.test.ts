@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { parseSpawnArgs } from '../../../../src/compute/payloads.js';
+import { buildCreatePlan, type ContainerSettings } from '../../../../src/compute/translate/create-spec.js';
+import { LABEL_INSTANCE_UUID, LABEL_MANAGED_BY } from '../../../../src/compute/translate/labels.js';
+
+const UUID = '0b6c2d5e-1111-4e2b-8c55-3a2d1c0e9f00';
+const MIB = 1024 * 1024;
+
+const settings: ContainerSettings = {
+  host: 'cmp1',
+  cpuLimitMode: 'nano_cpus',
+  cpuPeriodUs: 100000,
+  cpuSharesPerVcpu: 1024,
+  swapFromFlavor: true,
+  dhcpDomain: 'novalocal',
+  networkMode: 'bridge',
+  publishAllPorts: false,
+  publishedPorts: [],
+  capAdd: ['SYS_ADMIN'],
+  privileged: false,
+  allowedFlavorExtraSpecs: [],
+  ulimits: [{ name: 'nofile', soft: 65536, hard: 65536 }],
+  init: true,
+  metadataToEnv: true,
+  manageHostsFile: true,
+};
+
+function payload(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    instance: {
+      uuid: UUID,
+      name: 'instance-0000000e',
+      hostname: 'cdh-worker-1',
+      flavor: { vcpus: 2, memory_mb: 2048, root_gb: 20, swap: 512, extra_specs: { 'docker:privileged': 'true' }, name: 'm1.medium' },
+      metadata: { role: 'worker', PATH: '/evil' },
+      system_metadata: {},
+    },
+    image_meta: { id: 'img-1', name: 'cdh:5.13', container_format: 'docker', properties: { os_command_line: '/usr/sbin/sshd -D' } },
+    network_info: [{ network: { subnets: [{ dns: [{ address: '10.0.0.2' }] }] } }],
+    ...over,
+  };
+}
+
+describe('buildCreatePlan', () => {
+  it('composes every fragment into one create spec', () => {
+    const plan = buildCreatePlan(parseSpawnArgs(payload()), settings, { image: 'sha256:img', hostCpus: 8, hostsFilePath: `/state/${UUID}/hosts` });
+    expect(plan.spec).toEqual({
+      name: `nova-${UUID}`,
+      image: 'sha256:img',
+      cmd: ['/usr/sbin/sshd', '-D'],
+      env: ['role=worker'],
+      labels: {
+        [LABEL_MANAGED_BY]: 'cmp1',
+        [LABEL_INSTANCE_UUID]: UUID,
+        'org.openstack.nova.instance-name': 'instance-0000000e',
+        'org.openstack.nova.flavor-name': 'm1.medium',
+        'org.openstack.nova.flavor-root-gb': '20',
+        'org.openstack.glance.image-id': 'img-1',
+      },
+      hostname: 'cdh-worker-1',
+      domainname: 'novalocal',
+      resources: { nanoCpus: 2e9, memoryBytes: 2048 * MIB, memorySwapBytes: 2560 * MIB },
+      networkMode: 'bridge',
+      dns: ['10.0.0.2'],
+      capAdd: ['SYS_ADMIN'],
+      // docker:privileged is in the flavor but not whitelisted.
+      privileged: false,
+      publishAllPorts: false,
+      ports: [],
+      mounts: [{ source: `/state/${UUID}/hosts`, target: '/etc/hosts', readOnly: false }],
+      ulimits: [{ name: 'nofile', soft: 65536, hard: 65536 }],
+      init: true,
+    });
+    expect(plan.identity.fqdn).toBe('cdh-worker-1.novalocal');
+    expect(plan.notes).toEqual(['metadata key "PATH" not exported: PATH is reserved']);
+  });
+
+  it('follows the settings: quota CPUs, no swap, no hosts file, no env, host network', () => {
+    const plan = buildCreatePlan(
+      parseSpawnArgs(payload()),
+      { ...settings, cpuLimitMode: 'quota', swapFromFlavor: false, manageHostsFile: false, metadataToEnv: false, networkMode: 'host', capAdd: [], allowedFlavorExtraSpecs: ['docker:privileged'] },
+      { image: 'sha256:img', hostCpus: 8, hostsFilePath: '/unused' },
+    );
+    expect(plan.spec.resources).toEqual({ cpuPeriodUs: 100000, cpuQuotaUs: 200000, memoryBytes: 2048 * MIB, memorySwapBytes: 2048 * MIB });
+    expect(plan.spec.mounts).toEqual([]);
+    expect(plan.spec.env).toEqual([]);
+    expect(plan.spec.networkMode).toBe('host');
+    expect(plan.spec.dns).toEqual([]);
+    expect(plan.spec.privileged).toBe(true);
+    expect(plan.notes).toEqual(['ignored: DNS servers from network_info (network_mode host)']);
+  });
+
+  it('keeps the image CMD when there is no os_command_line', () => {
+    const p = payload();
+    (p.image_meta as Record<string, unknown>).properties = {};
+    expect(buildCreatePlan(parseSpawnArgs(p), settings, { image: 'i', hostCpus: 1, hostsFilePath: '/h' }).spec.cmd).toBeNull();
+  });
+
+  it('is deterministic', () => {
+    const a = buildCreatePlan(parseSpawnArgs(payload()), settings, { image: 'i', hostCpus: 2, hostsFilePath: '/h' });
+    const b = buildCreatePlan(parseSpawnArgs(payload()), settings, { image: 'i', hostCpus: 2, hostsFilePath: '/h' });
+    expect(a).toEqual(b);
+  });
+});
