@@ -1,0 +1,570 @@
+#!/usr/bin/env bash
+# All-in-one OpenStack Zed on loopback, from Debian's packages, for the
+# end-to-end tests: MariaDB (own datadir and port), Glance, Placement, a
+# Neutron stub, nova-api (noauth2), nova-conductor, nova-scheduler, the
+# nova-docker-bridge compute service, and nova-compute loading our driver
+# (compute_driver = docker_bridge.DockerBridgeDriver, installed by
+# nova-shim/install.sh).
+#
+#   aio.sh up        bring everything up (idempotent: starts what is not running,
+#                    creates databases and schemas the first time, re-installs
+#                    the shim, waits until nova-compute takes builds)
+#   aio.sh down      stop everything this script started (pid files; state kept)
+#   aio.sh status    what runs, on which port; exit 0 only when all is up
+#   aio.sh reset     down, then delete the state directory
+#   aio.sh env       print the exports for the openstack CLI
+#   aio.sh openstack ARGS...   run the openstack CLI against this cloud
+#   aio.sh logs [NAME]         list the logs, or tail one
+#
+# Environment (defaults in brackets):
+#   E2E_STATE          state, configs, logs, pid files [<repo>/.state/e2e]
+#   E2E_HOST           compute host = node = bus server name [e2e-compute]
+#   E2E_DB_PORT        MariaDB port [3307]
+#   E2E_GLANCE_PORT    Glance port, via scripts/start-glance.sh [19392]
+#   E2E_PLACEMENT_PORT [18778]   E2E_NOVA_PORT [18774]   E2E_NEUTRON_PORT [19696]
+#   E2E_RABBIT         broker, without vhost [rabbit://guest:guest@127.0.0.1:5672]
+#   E2E_VHOST          RabbitMQ vhost shared by Nova and the bridge [nova]
+#   E2E_DRIVER         compute_driver [docker_bridge.DockerBridgeDriver];
+#                      e.g. fake.SmallFakeDriver for a baseline
+#   E2E_SHIM_INSTALL   copy | link | none: how up installs nova-shim [copy]
+#   E2E_BRIDGE         1: up starts the compute service; 0: it runs elsewhere [1]
+#   E2E_BRIDGE_CMD     command that runs it [node <repo>/bin/nova-docker-bridge.js serve]
+#                      (--config-file <state>/bridge/nova-docker-bridge.conf is appended)
+#   E2E_WAIT           seconds to wait for each service [180]
+#   E2E_DEBUG          1: debug logging in Nova and the bridge [0]
+#
+# Needs: root, RabbitMQ running, Debian packages (scripts/setup.sh --with-nova).
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$REPO/test/e2e"
+PY=/usr/bin/python3
+
+STATE="${E2E_STATE:-$REPO/.state/e2e}"
+HOST_NAME="${E2E_HOST:-e2e-compute}"
+DB_PORT="${E2E_DB_PORT:-3307}"
+GLANCE_PORT="${E2E_GLANCE_PORT:-19392}"
+PLACEMENT_PORT="${E2E_PLACEMENT_PORT:-18778}"
+NOVA_PORT="${E2E_NOVA_PORT:-18774}"
+NEUTRON_PORT="${E2E_NEUTRON_PORT:-19696}"
+RABBIT="${E2E_RABBIT:-rabbit://guest:guest@127.0.0.1:5672}"
+VHOST="${E2E_VHOST:-nova}"
+DRIVER="${E2E_DRIVER:-docker_bridge.DockerBridgeDriver}"
+SHIM_INSTALL="${E2E_SHIM_INSTALL:-copy}"
+BRIDGE="${E2E_BRIDGE:-1}"
+WAIT="${E2E_WAIT:-180}"
+DEBUG=false
+[ "${E2E_DEBUG:-0}" = 1 ] && DEBUG=true
+
+TRANSPORT_URL="$RABBIT/$VHOST"
+DB_USER=openstack
+DB_PASS=openstack
+DB_URL="mysql+pymysql://$DB_USER:$DB_PASS@127.0.0.1:$DB_PORT"
+SOCK="$STATE/run/mysqld.sock"
+NOVA_CONF="$STATE/nova/nova.conf"
+NOVA_DB_CONF="$STATE/nova/nova-db.conf"
+COMPUTE_CONF="$STATE/nova/compute.conf"
+BRIDGE_CONF="$STATE/bridge/nova-docker-bridge.conf"
+NOVA_ARGS=(--config-file "$NOVA_CONF" --config-file "$NOVA_DB_CONF")
+# Stop order; start order is the reverse, minus the special cases in up().
+SERVICES=(nova-compute bridge nova-api nova-scheduler nova-conductor neutron-stub placement mariadb)
+
+T0=$(date +%s%N)
+elapsed() { local ms=$((($(date +%s%N) - T0) / 1000000)); printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100)); }
+log() { printf '[e2e %5ss] %s\n' "$(elapsed)" "$*"; }
+die() {
+  echo "e2e: ERROR: $*" >&2
+  exit 1
+}
+
+# ---- processes ---------------------------------------------------------------------
+pidfile() { echo "$STATE/run/$1.pid"; }
+
+# The pid of our running $1, or failure. A pid is ours only if its command line
+# mentions the state directory (every service gets a config or log path in it).
+our_pid() {
+  local f pid
+  f=$(pidfile "$1")
+  [ -f "$f" ] || return 1
+  pid=$(cat "$f" 2>/dev/null) || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$STATE" || return 1
+  echo "$pid"
+}
+
+# launch NAME CMD...: detached (own session: survives the calling shell), output
+# to logs/NAME.out, pid file. No-op when already running.
+launch() {
+  local name=$1 pid
+  shift
+  if pid=$(our_pid "$name"); then
+    log "$name already running (pid $pid)"
+    return 0
+  fi
+  # 9>&-: the daemon must not inherit (and hold) aio.sh's lock.
+  setsid "$@" >>"$STATE/logs/$name.out" 2>&1 </dev/null 9>&- &
+  echo $! >"$(pidfile "$name")"
+  log "started $name (pid $!)"
+}
+
+# stop NAME: SIGTERM, wait up to 30 s (nova services take 3-6 s), then SIGKILL.
+stop_one() {
+  local name=$1 pid i
+  if ! pid=$(our_pid "$name"); then
+    rm -f "$(pidfile "$name")"
+    return 0
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 150); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$name (pid $pid) still running after 30 s: SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$(pidfile "$name")"
+  log "stopped $name"
+}
+
+tail_log() { # file lines
+  [ -f "$1" ] && tail -n "${2:-20}" "$1" | sed 's/^/    /' >&2 || true
+}
+
+# died NAME LOG: fail with the end of its logs.
+died() {
+  echo "e2e: ERROR: $1 exited during start-up; last lines of $2 and $STATE/logs/$1.out:" >&2
+  tail_log "$2" 25
+  tail_log "$STATE/logs/$1.out" 10
+  exit 1
+}
+
+wait_http() { # name url log
+  local deadline=$((SECONDS + WAIT))
+  until curl -s -o /dev/null -m 3 "$2"; do
+    our_pid "$1" >/dev/null || died "$1" "$3"
+    [ "$SECONDS" -lt "$deadline" ] || die "$1 does not answer $2 after $WAIT s; see $3"
+    sleep 0.3
+  done
+}
+
+# ---- RabbitMQ ------------------------------------------------------------------------
+consumers() { rabbitmqctl -q list_consumers -p "$VHOST" queue_name 2>/dev/null || true; }
+
+wait_consumer() { # name queue log
+  local deadline=$((SECONDS + WAIT))
+  until consumers | grep -qx "$2"; do
+    our_pid "$1" >/dev/null || died "$1" "$3"
+    [ "$SECONDS" -lt "$deadline" ] || die "$1 is running but does not consume queue $2 (vhost $VHOST) after $WAIT s; see $3"
+    sleep 0.5
+  done
+}
+
+rabbit_vhost() {
+  command -v rabbitmqctl >/dev/null || die "rabbitmqctl not found: install rabbitmq-server (scripts/setup.sh)"
+  rabbitmqctl -q status >/dev/null 2>&1 || die "RabbitMQ is not running (scripts/start-services.sh starts it)"
+  local user
+  user=$(echo "$RABBIT" | sed -E 's#^rabbit://([^:@]*).*#\1#')
+  if ! rabbitmqctl -q list_vhosts name 2>/dev/null | grep -qx "$VHOST"; then
+    rabbitmqctl -q add_vhost "$VHOST" >/dev/null || die "cannot create RabbitMQ vhost $VHOST"
+    log "created RabbitMQ vhost $VHOST"
+  fi
+  if ! rabbitmqctl -q list_permissions -p "$VHOST" 2>/dev/null | grep -q "^$user"$'\t'; then
+    rabbitmqctl -q set_permissions -p "$VHOST" "$user" '.*' '.*' '.*' >/dev/null ||
+      die "cannot grant $user access to vhost $VHOST"
+    log "granted $user configure/write/read on vhost $VHOST"
+  fi
+}
+
+# ---- preflight -----------------------------------------------------------------------
+preflight() {
+  [ "$(id -u)" = 0 ] || die "run as root (MariaDB datadir, shim install into Nova's directory)"
+  local missing=() c
+  for c in mariadbd mariadb mariadb-install-db uwsgi placement-manage nova-api nova-conductor \
+    nova-scheduler nova-manage glance-api openstack curl flock; do
+    command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || missing+=("$c")
+  done
+  [ -f /usr/lib/uwsgi/plugins/python3_plugin.so ] || missing+=(uwsgi-plugin-python3)
+  [ -x /usr/bin/placement-api ] || missing+=(placement-api)
+  [ "${#missing[@]}" = 0 ] || die "missing: ${missing[*]}; install with: scripts/setup.sh --with-nova"
+  $PY -c 'import nova.cmd.compute, pymysql' 2>/dev/null || die "$PY cannot import nova/pymysql: scripts/setup.sh --with-nova"
+  [ -f /etc/nova/api-paste.ini ] || die "/etc/nova/api-paste.ini missing: reinstall nova-api"
+}
+
+# ---- configuration --------------------------------------------------------------------
+write_configs() {
+  local glance_url=$1
+  mkdir -p "$STATE"/{nova,placement,bridge/instances,osc,lock,run,logs,state/instances,mysql}
+
+  cat >"$STATE/mysql.cnf" <<EOF
+[mysqld]
+datadir = $STATE/mysql
+socket = $SOCK
+pid-file = $STATE/run/mysqld.pid
+port = $DB_PORT
+bind-address = 127.0.0.1
+user = root
+skip-log-bin
+skip-name-resolve
+innodb_buffer_pool_size = 64M
+innodb_log_file_size = 32M
+innodb_flush_log_at_trx_commit = 2
+max_connections = 500
+performance_schema = OFF
+character-set-server = utf8mb4
+collation-server = utf8mb4_general_ci
+log-error = $STATE/logs/mariadb.err
+EOF
+
+  cat >"$STATE/placement/placement.conf" <<EOF
+[DEFAULT]
+debug = $DEBUG
+log_file = $STATE/logs/placement-api.log
+
+[api]
+# X-Auth-Token "user:project"; user "admin" gets the admin role
+auth_strategy = noauth2
+
+[placement_database]
+connection = $DB_URL/placement?charset=utf8
+EOF
+
+  # uwsgi refuses the chunked-input options on its command line: ini only.
+  cat >"$STATE/placement/placement-uwsgi.ini" <<EOF
+[uwsgi]
+plugins = python3
+http-socket = 127.0.0.1:$PLACEMENT_PORT
+wsgi-file = /usr/bin/placement-api
+env = OS_PLACEMENT_CONFIG_DIR=$STATE/placement
+master = true
+processes = 1
+threads = 4
+enable-threads = true
+lazy-apps = true
+die-on-term = true
+no-orphans = true
+buffer-size = 65535
+socket-timeout = 10
+http-auto-chunked = true
+http-chunked-input = true
+http-raw-body = true
+wsgi-manage-chunked-input = true
+add-header = Connection: close
+EOF
+
+  # Read by every Nova service. No database settings: nova-compute must not have any.
+  cat >"$NOVA_CONF" <<EOF
+[DEFAULT]
+host = $HOST_NAME
+my_ip = 127.0.0.1
+state_path = $STATE/state
+instances_path = $STATE/state/instances
+transport_url = $TRANSPORT_URL
+debug = $DEBUG
+enabled_apis = osapi_compute
+osapi_compute_listen = 127.0.0.1
+osapi_compute_listen_port = $NOVA_PORT
+osapi_compute_workers = 1
+# Inventory and driver reachability refresh (default 60 s).
+update_resources_interval = 20
+
+[conductor]
+workers = 1
+
+[scheduler]
+workers = 1
+# One compute host: a reschedule can only fail, and it replaces the driver's
+# error with "Exceeded maximum number of retries" in the fault.
+max_attempts = 1
+
+[api]
+auth_strategy = noauth2
+
+[wsgi]
+# Stock paste file with noauth2 swapped for e2e_noauth (keeps the token).
+api_paste_config = $STATE/nova/api-paste.ini
+
+[glance]
+endpoint_override = $glance_url
+
+[placement]
+auth_type = admin_token
+endpoint = http://127.0.0.1:$PLACEMENT_PORT
+token = admin:admin
+endpoint_override = http://127.0.0.1:$PLACEMENT_PORT
+
+[neutron]
+auth_type = admin_token
+endpoint = http://127.0.0.1:$NEUTRON_PORT
+token = admin:admin
+endpoint_override = http://127.0.0.1:$NEUTRON_PORT
+
+[oslo_concurrency]
+lock_path = $STATE/lock
+
+[vnc]
+enabled = false
+
+[spice]
+enabled = false
+EOF
+
+  cat >"$NOVA_DB_CONF" <<EOF
+# nova-api, nova-conductor, nova-scheduler and nova-manage only.
+[api_database]
+connection = $DB_URL/nova_api?charset=utf8
+
+[database]
+connection = $DB_URL/nova?charset=utf8
+EOF
+
+  cat >"$COMPUTE_CONF" <<EOF
+[DEFAULT]
+compute_driver = $DRIVER
+
+[docker_bridge]
+topic = docker_bridge
+init_host_timeout = 120
+EOF
+
+  sed 's#^paste.filter_factory = nova.api.openstack.auth:NoAuthMiddleware.factory#paste.filter_factory = e2e_noauth:NoAuthKeepToken.factory#' \
+    /etc/nova/api-paste.ini >"$STATE/nova/api-paste.ini"
+  grep -q e2e_noauth "$STATE/nova/api-paste.ini" || die "/etc/nova/api-paste.ini has no noauth2 filter to replace"
+
+  cat >"$BRIDGE_CONF" <<EOF
+[DEFAULT]
+host = $HOST_NAME
+transport_url = $TRANSPORT_URL
+debug = $DEBUG
+
+[compute]
+state_dir = $STATE/bridge/instances
+EOF
+
+  cat >"$STATE/osc/clouds.yaml" <<EOF
+clouds:
+  e2e:
+    # No Keystone: the admin_token plugin sends X-Auth-Token admin:admin, which
+    # nova (e2e_noauth) and placement (noauth2) take as user admin, project admin.
+    auth_type: admin_token
+    auth:
+      endpoint: http://127.0.0.1:$NOVA_PORT/v2.1
+      token: admin:admin
+    compute_endpoint_override: http://127.0.0.1:$NOVA_PORT/v2.1
+    image_endpoint_override: $glance_url
+    placement_endpoint_override: http://127.0.0.1:$PLACEMENT_PORT
+    compute_api_version: "2.latest"
+    image_api_version: "2"
+EOF
+}
+
+# ---- MariaDB ----------------------------------------------------------------------------
+sql() { mariadb --socket="$SOCK" -uroot "$@"; }
+
+mariadb_up() {
+  if [ ! -d "$STATE/mysql/mysql" ]; then
+    log "initializing the MariaDB datadir"
+    mariadb-install-db --no-defaults --datadir="$STATE/mysql" --user=root \
+      --auth-root-authentication-method=normal --skip-test-db >"$STATE/logs/mariadb-install-db.log" 2>&1 ||
+      { tail_log "$STATE/logs/mariadb-install-db.log"; die "mariadb-install-db failed"; }
+  fi
+  if ! our_pid mariadb >/dev/null; then
+    # A port held by something else would make mariadbd exit with a bind error.
+    if (exec 3<>"/dev/tcp/127.0.0.1/$DB_PORT") 2>/dev/null; then
+      die "port $DB_PORT is taken by another program; set E2E_DB_PORT"
+    fi
+    launch mariadb /usr/sbin/mariadbd --defaults-file="$STATE/mysql.cnf"
+  fi
+  local deadline=$((SECONDS + WAIT))
+  until sql -e 'SELECT 1' >/dev/null 2>&1; do
+    our_pid mariadb >/dev/null || died mariadb "$STATE/logs/mariadb.err"
+    [ "$SECONDS" -lt "$deadline" ] || die "MariaDB does not answer on $SOCK after $WAIT s"
+    sleep 0.2
+  done
+  sql <<EOF || die "cannot create the databases"
+CREATE DATABASE IF NOT EXISTS nova_api; CREATE DATABASE IF NOT EXISTS nova;
+CREATE DATABASE IF NOT EXISTS nova_cell0; CREATE DATABASE IF NOT EXISTS placement;
+CREATE USER IF NOT EXISTS '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$DB_PASS';
+GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'127.0.0.1';
+EOF
+}
+
+# ---- schemas (once per package version) ---------------------------------------------------
+run_logged() { # what cmd...
+  local what=$1
+  shift
+  "$@" >>"$STATE/logs/schema.log" 2>&1 || { tail_log "$STATE/logs/schema.log" 25; die "$what failed (full log: $STATE/logs/schema.log)"; }
+}
+
+schemas() {
+  local stamp
+  stamp="$(dpkg-query -W -f='${Version}' python3-nova python3-placement 2>/dev/null | tr -d '\n') $DB_PORT"
+  if [ "$(cat "$STATE/.schemas" 2>/dev/null)" = "$stamp" ]; then
+    return 0
+  fi
+  log "database schemas (placement, nova_api, cell0, cell1): first run or new packages"
+  run_logged "placement-manage db sync" env OS_PLACEMENT_CONFIG_DIR="$STATE/placement" \
+    placement-manage --config-file "$STATE/placement/placement.conf" db sync
+  run_logged "nova-manage api_db sync" nova-manage "${NOVA_ARGS[@]}" api_db sync
+  run_logged "nova-manage cell_v2 map_cell0" nova-manage "${NOVA_ARGS[@]}" cell_v2 map_cell0 \
+    --database_connection "$DB_URL/nova_cell0?charset=utf8"
+  if ! nova-manage "${NOVA_ARGS[@]}" cell_v2 list_cells 2>/dev/null | grep -q ' cell1 '; then
+    run_logged "nova-manage cell_v2 create_cell" nova-manage "${NOVA_ARGS[@]}" cell_v2 create_cell --name cell1
+  fi
+  run_logged "nova-manage db sync" nova-manage "${NOVA_ARGS[@]}" db sync
+  echo "$stamp" >"$STATE/.schemas"
+}
+
+# ---- Glance ----------------------------------------------------------------------------------
+glance_up() {
+  local url
+  url=$(GLANCE_STATE_DIR="$STATE/glance" GLANCE_PORT="$GLANCE_PORT" GLANCE_WAIT_S="$WAIT" \
+    bash "$REPO/scripts/start-glance.sh" --quiet | tail -n 1) || die "Glance did not start (scripts/start-glance.sh)"
+  case "$url" in http://*) ;; *) die "scripts/start-glance.sh printed no URL (got '$url')" ;; esac
+  echo "$url"
+}
+
+# ---- the compute service -------------------------------------------------------------------
+bridge_up() {
+  if [ "$BRIDGE" != 1 ]; then
+    log "E2E_BRIDGE=$BRIDGE: not starting the compute service; it must serve host $HOST_NAME on $TRANSPORT_URL"
+    return 0
+  fi
+  local cmd
+  if [ -n "${E2E_BRIDGE_CMD:-}" ]; then
+    read -r -a cmd <<<"$E2E_BRIDGE_CMD"
+  else
+    command -v node >/dev/null || die "node not found: the compute service needs Node.js 20+"
+    cmd=(node "$REPO/bin/nova-docker-bridge.js" serve)
+  fi
+  launch bridge "${cmd[@]}" --config-file "$BRIDGE_CONF"
+  wait_consumer bridge "docker_bridge.$HOST_NAME" "$STATE/logs/bridge.out"
+}
+
+# ---- up --------------------------------------------------------------------------------------
+up() {
+  preflight
+  mkdir -p "$STATE/logs" "$STATE/run"
+  exec 9>"$STATE/.aio.lock"
+  flock -w 600 9 || die "another aio.sh holds $STATE/.aio.lock"
+  log "state in $STATE; compute host $HOST_NAME; bus $RABBIT/$VHOST"
+  rabbit_vhost
+  local glance_url
+  glance_url=$(glance_up)
+  log "Glance at $glance_url"
+  write_configs "$glance_url"
+  mariadb_up
+  schemas
+  launch placement uwsgi --ini "$STATE/placement/placement-uwsgi.ini"
+  launch neutron-stub $PY "$HERE/lib/neutron_stub.py" "$NEUTRON_PORT" "$STATE/logs/neutron-stub.access.log"
+  launch nova-api env PYTHONPATH="$HERE/lib" /usr/bin/nova-api "${NOVA_ARGS[@]}" --log-file "$STATE/logs/nova-api.log"
+  launch nova-conductor /usr/bin/nova-conductor "${NOVA_ARGS[@]}" --log-file "$STATE/logs/nova-conductor.log"
+  launch nova-scheduler /usr/bin/nova-scheduler "${NOVA_ARGS[@]}" --log-file "$STATE/logs/nova-scheduler.log"
+  case "$SHIM_INSTALL" in
+    copy) bash "$REPO/nova-shim/install.sh" -q ;;
+    link) bash "$REPO/nova-shim/install.sh" -q --link ;;
+    none) ;;
+    *) die "E2E_SHIM_INSTALL must be copy, link or none (got $SHIM_INSTALL)" ;;
+  esac
+  case "$DRIVER" in docker_bridge.*) bridge_up ;; esac
+  # nova-compute pushes its inventory at start: placement must answer by then.
+  wait_http placement "http://127.0.0.1:$PLACEMENT_PORT/" "$STATE/logs/placement-api.log"
+  # What nova-compute loaded: its driver config and the shim sources. A running
+  # nova-compute with anything else is restarted, so up always tests this tree.
+  local stamp
+  stamp="$(cat "$COMPUTE_CONF" "$NOVA_CONF"; cat "$REPO"/nova-shim/docker_bridge/*.py | sha1sum)"
+  if our_pid nova-compute >/dev/null && [ "$(cat "$STATE/run/nova-compute.stamp" 2>/dev/null)" != "$stamp" ]; then
+    log "nova-compute runs another driver, config or shim version: restarting it"
+    stop_one nova-compute
+  fi
+  launch nova-compute $PY -c 'import sys; from nova.cmd.compute import main; sys.exit(main())' \
+    --config-file "$NOVA_CONF" --config-file "$COMPUTE_CONF" --log-file "$STATE/logs/nova-compute.log"
+  echo "$stamp" >"$STATE/run/nova-compute.stamp"
+  wait_http nova-api "http://127.0.0.1:$NOVA_PORT/" "$STATE/logs/nova-api.log"
+  # The compute queue is consumed only after init_host and the first resource
+  # update (inventory in placement): from then on builds can land.
+  log "waiting for nova-compute to consume compute.$HOST_NAME"
+  wait_consumer nova-compute "compute.$HOST_NAME" "$STATE/logs/nova-compute.log"
+  if ! sql -N -e "SELECT host FROM nova_api.host_mappings" 2>/dev/null | grep -qx "$HOST_NAME"; then
+    log "mapping host $HOST_NAME into cell1 (nova-manage cell_v2 discover_hosts)"
+    run_logged "nova-manage cell_v2 discover_hosts" nova-manage "${NOVA_ARGS[@]}" cell_v2 discover_hosts
+  fi
+  log "up in $(elapsed) s: nova-compute ($DRIVER) consumes compute.$HOST_NAME"
+  print_env
+}
+
+print_env() {
+  echo "export OS_CLIENT_CONFIG_FILE=$STATE/osc/clouds.yaml OS_CLOUD=e2e"
+}
+
+down() {
+  local s
+  for s in "${SERVICES[@]}"; do stop_one "$s"; done
+  if [ -d "$STATE/glance" ]; then
+    GLANCE_STATE_DIR="$STATE/glance" bash "$REPO/scripts/start-glance.sh" --stop --quiet
+  fi
+}
+
+status() {
+  local s pid ok=0
+  printf '%-15s %-8s %s\n' SERVICE PID STATE
+  for s in mariadb placement neutron-stub nova-api nova-conductor nova-scheduler bridge nova-compute; do
+    if pid=$(our_pid "$s"); then
+      printf '%-15s %-8s %s\n' "$s" "$pid" running
+    else
+      printf '%-15s %-8s %s\n' "$s" - stopped
+      ok=3
+    fi
+  done
+  if [ -f "$STATE/glance/url" ] && [ "$(curl -s -m 3 "$(cat "$STATE/glance/url")/healthcheck")" = OK ]; then
+    printf '%-15s %-8s %s\n' glance-api "$(cat "$STATE/glance/glance-api.pid" 2>/dev/null)" "running $(cat "$STATE/glance/url")"
+  else
+    printf '%-15s %-8s %s\n' glance-api - stopped
+    ok=3
+  fi
+  if consumers | grep -qx "compute.$HOST_NAME"; then
+    echo "nova-compute consumes compute.$HOST_NAME"
+  else
+    echo "nova-compute does not consume compute.$HOST_NAME"
+    ok=3
+  fi
+  return $ok
+}
+
+reset() {
+  down
+  case "$STATE" in
+    / | "$REPO" | "$HOME") die "refusing to delete $STATE" ;;
+  esac
+  rm -rf "$STATE"
+  log "deleted $STATE"
+}
+
+logs() {
+  if [ $# = 0 ]; then
+    ls -1 "$STATE/logs" "$STATE/glance/logs" 2>/dev/null
+  else
+    local f
+    for f in "$STATE/logs/$1" "$STATE/logs/$1.log" "$STATE/glance/logs/$1" "$STATE/glance/logs/$1.log"; do
+      [ -f "$f" ] && exec tail -n 100 "$f"
+    done
+    die "no log $1 (aio.sh logs lists them)"
+  fi
+}
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  reset) reset ;;
+  env) print_env ;;
+  openstack) OS_CLIENT_CONFIG_FILE="$STATE/osc/clouds.yaml" OS_CLOUD=e2e exec openstack "$@" ;;
+  logs) logs "$@" ;;
+  -h | --help | help) sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+  *)
+    sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac
