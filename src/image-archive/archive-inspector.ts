@@ -1,0 +1,287 @@
+/**
+ * A Writable that inspects a `docker save` archive while it streams past on
+ * its way somewhere else (to Glance, or into `docker load`): one pass, bounded
+ * memory, no staging file.
+ *
+ * It unwraps an outer gzip, walks the tar with tar-stream, refuses hostile
+ * entries as soon as their header arrives (absolute paths, "..", links out of
+ * the archive, device files, more entries than anyone needs), hashes every file
+ * with sha256 and keeps only small JSON documents. When the stream ends it
+ * checks that the tar ended properly and that the metadata names only files
+ * that arrived ({@link summarizeArchive}). Every failure is ERR_INVALID_IMAGE
+ * and destroys the inspector, which the tee feeding it turns into the failure
+ * of the whole transfer.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { createGunzip, type Gunzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { BridgeError } from '../errors/bridge-error.js';
+import { type ArchiveContents, type ArchiveEntry, type Compression, sniffCompression } from './archive-contents.js';
+import { summarizeArchive, type ArchiveSummary } from './archive-manifest.js';
+import { canonicalEntryPath, resolveLinkTarget } from './entry-path.js';
+
+/** Bounds that keep a hostile archive from costing memory. */
+export interface InspectorLimits {
+  /** Entries (files, directories, links) accepted. */
+  readonly maxEntries: number;
+  /** A JSON file larger than this is not parsed (a config or manifest never is). */
+  readonly maxJsonFileBytes: number;
+  /** All kept JSON together. */
+  readonly maxJsonTotalBytes: number;
+}
+
+export const DEFAULT_INSPECTOR_LIMITS: InspectorLimits = {
+  maxEntries: 100_000,
+  maxJsonFileBytes: 1024 * 1024,
+  maxJsonTotalBytes: 64 * 1024 * 1024,
+};
+
+/** tar-stream's header, the fields used here. */
+interface TarHeader {
+  name: string;
+  type: string | null;
+  size?: number;
+  linkname?: string | null;
+  byteOffset?: number;
+}
+
+/** tar-stream's entry stream (a streamx Readable), the parts used here. */
+interface EntryStream {
+  on(event: 'data', fn: (chunk: Buffer) => void): unknown;
+  on(event: 'end', fn: () => void): unknown;
+  on(event: 'error', fn: (err: Error) => void): unknown;
+  resume(): unknown;
+}
+
+const BLOCK = 512;
+const roundUp = (n: number): number => Math.ceil(n / BLOCK) * BLOCK;
+
+function invalid(message: string, cause?: unknown): BridgeError {
+  return new BridgeError('ERR_INVALID_IMAGE', message, cause === undefined ? {} : { cause });
+}
+
+export class ArchiveInspector extends Writable {
+  /** Resolves with the summary once the whole archive passed and checked out; rejects with ERR_INVALID_IMAGE. */
+  readonly summary: Promise<ArchiveSummary>;
+
+  private readonly limits: InspectorLimits;
+  private readonly extract = tar.extract();
+  private gunzip: Gunzip | null = null;
+  private started = false;
+  private gzipped = false;
+  /** Set once the input ended: parse errors from then on mean the archive was cut short. */
+  private ending = false;
+  private readonly entries = new Map<string, ArchiveEntry>();
+  private jsonBytes = 0;
+  /** Bytes handed to the tar parser (after gunzip). */
+  private tarBytes = 0;
+  /** Where the data of the entry seen last ends in the tar stream (padded to a block). */
+  private lastEntryEnd = 0;
+  private headersSeen = 0;
+  private extractDone: Promise<void>;
+  private resolveSummary!: (s: ArchiveSummary) => void;
+  private rejectSummary!: (e: unknown) => void;
+
+  constructor(limits: Partial<InspectorLimits> = {}) {
+    super({ highWaterMark: 1024 * 1024 });
+    this.limits = { ...DEFAULT_INSPECTOR_LIMITS, ...limits };
+    this.summary = new Promise<ArchiveSummary>((resolve, reject) => {
+      this.resolveSummary = resolve;
+      this.rejectSummary = reject;
+    });
+    // Callers may only look at `summary` after the transfer; an early rejection must not be "unhandled".
+    this.summary.catch(() => undefined);
+    this.extractDone = new Promise<void>((resolve, reject) => {
+      this.extract.on('finish', () => resolve());
+      this.extract.on('error', (err: Error) => reject(err));
+    });
+    this.extractDone.catch(() => undefined);
+    this.extract.on('entry', (header, stream, next) => this.onEntry(header as TarHeader, stream as unknown as EntryStream, next));
+    this.extract.on('error', (err: Error) => this.fail(this.tarError(err)));
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (!this.started) {
+      this.started = true;
+      // Docker loads gzip-compressed archives; Glance stores the bytes as given.
+      if (chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) {
+        this.gzipped = true;
+        const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+        this.gunzip = gunzip;
+        gunzip.on('data', (c: Buffer) => {
+          if (!this.feedTar(c)) {
+            gunzip.pause();
+            this.extract.once('drain', () => gunzip.resume());
+          }
+        });
+        gunzip.on('error', (err) =>
+          this.fail(
+            invalid(
+              this.ending ? `the archive is truncated: the gzip stream ends early (${err.message})` : `the archive is gzip-compressed but does not decompress: ${err.message}`,
+              err,
+            ),
+          ),
+        );
+      }
+    }
+    if (this.gunzip !== null) {
+      if (this.gunzip.write(chunk)) cb();
+      else this.gunzip.once('drain', () => cb());
+      return;
+    }
+    if (this.feedTar(chunk)) cb();
+    else this.extract.once('drain', () => cb());
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    void this.finish().then(
+      (summary) => {
+        this.resolveSummary(summary);
+        cb();
+      },
+      (err: unknown) => {
+        const e = err instanceof BridgeError ? err : invalid(String(err), err);
+        this.rejectSummary(e);
+        cb(e);
+      },
+    );
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.rejectSummary(err ?? invalid('archive inspection was stopped before the archive ended'));
+    this.gunzip?.destroy();
+    this.extract.destroy();
+    cb(err);
+  }
+
+  private async finish(): Promise<ArchiveSummary> {
+    if (!this.started) throw invalid('the input is empty (0 bytes): not a docker save archive');
+    this.ending = true;
+    if (this.gunzip !== null) {
+      const gz = this.gunzip;
+      await new Promise<void>((resolve, reject) => {
+        gz.once('end', resolve);
+        gz.once('error', reject);
+        gz.end();
+      }).catch((err: Error) => {
+        throw invalid(`the archive is truncated: the gzip stream ends early (${err.message})`, err);
+      });
+    }
+    // streamx's end() takes an optional last chunk; none here.
+    this.extract.end(undefined);
+    try {
+      await this.extractDone;
+    } catch (err) {
+      throw this.tarError(err as Error);
+    }
+    if (this.entries.size === 0) throw invalid('the input holds no tar entries: not a docker save archive');
+    // Go's archive/tar (docker save), GNU tar and tar-stream all end with two zero blocks.
+    if (this.tarBytes - this.lastEntryEnd < 2 * BLOCK) throw invalid('the archive is truncated: it ends without the tar end-of-archive marker');
+    const contents: ArchiveContents = { entries: this.entries, gzipped: this.gzipped, tarBytes: this.tarBytes };
+    return summarizeArchive(contents);
+  }
+
+  private feedTar(chunk: Buffer): boolean {
+    this.tarBytes += chunk.length;
+    return this.extract.write(chunk);
+  }
+
+  /**
+   * tar-stream's parse errors: the stream is not a tar, is cut short, or has a
+   * header beyond its 4 MiB cap. Which one is decided from where the parser
+   * was (inside an entry's data, or without a whole header left), not from
+   * tar-stream's message, which is only passed on.
+   */
+  private tarError(err: Error): BridgeError {
+    if (err instanceof BridgeError) return err;
+    if (this.headersSeen === 0) {
+      return this.tarBytes < BLOCK
+        ? invalid(`the input (${this.tarBytes} bytes) is too short to be a tar archive: not a docker save archive`, err)
+        : invalid(`the data is not a valid tar archive (a docker save archive is a tar, optionally gzip-compressed): ${err.message}`, err);
+    }
+    if (this.tarBytes < this.lastEntryEnd || (this.ending && this.tarBytes - this.lastEntryEnd < BLOCK)) {
+      return invalid(`the archive is truncated: it ends in the middle of an entry (${err.message})`, err);
+    }
+    return invalid(`the data is not a valid tar archive: ${err.message}`, err);
+  }
+
+  private fail(err: BridgeError): void {
+    if (!this.destroyed) this.destroy(err);
+  }
+
+  private onEntry(header: TarHeader, stream: EntryStream, next: (err?: Error) => void): void {
+    // tar-stream destroys the current entry's stream with its own error; that error is reported via the extractor.
+    stream.on('error', () => undefined);
+    this.headersSeen++;
+    let path: string;
+    let type: ArchiveEntry['type'];
+    let linkTarget: string | null = null;
+    const size = header.size ?? 0;
+    try {
+      path = canonicalEntryPath(header.name);
+      switch (header.type) {
+        case 'file':
+        case 'contiguous-file':
+          type = 'file';
+          break;
+        case 'directory':
+          type = 'directory';
+          break;
+        case 'symlink':
+        case 'link':
+          type = header.type;
+          linkTarget = resolveLinkTarget(path, header.linkname ?? '', header.type);
+          break;
+        default:
+          throw invalid(`archive entry ${JSON.stringify(path)} is a ${header.type ?? 'unknown'} entry; a docker save archive holds only files, directories and links`);
+      }
+      if (this.entries.size >= this.limits.maxEntries) throw invalid(`the archive has more than ${this.limits.maxEntries} entries`);
+      const prev = this.entries.get(path);
+      if (prev !== undefined && !(prev.type === 'directory' && type === 'directory')) throw invalid(`archive entry ${JSON.stringify(path)} appears twice`);
+    } catch (err) {
+      this.fail(err as BridgeError);
+      return;
+    }
+    if (header.byteOffset !== undefined) this.lastEntryEnd = header.byteOffset + roundUp(size);
+
+    if (type !== 'file') {
+      this.entries.set(path, { path, type, size: 0, linkTarget, sha256: null, compression: null, json: undefined });
+      stream.on('end', () => next());
+      stream.resume();
+      return;
+    }
+
+    const hash: Hash = createHash('sha256');
+    let head: Buffer | null = null;
+    let collect: Buffer[] | null = size <= this.limits.maxJsonFileBytes ? [] : null;
+    stream.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      if (head === null) {
+        head = chunk.subarray(0, 8);
+        // Only what looks like JSON is kept; layers are hashed and dropped.
+        if (collect !== null && chunk[0] !== 0x7b && chunk[0] !== 0x5b) collect = null;
+      }
+      if (collect !== null) collect.push(chunk);
+    });
+    stream.on('end', () => {
+      let json: unknown;
+      if (collect !== null && collect.length > 0) {
+        const text = Buffer.concat(collect);
+        this.jsonBytes += text.length;
+        if (this.jsonBytes > this.limits.maxJsonTotalBytes) {
+          this.fail(invalid(`the archive holds more than ${this.limits.maxJsonTotalBytes} bytes of JSON metadata`));
+          return;
+        }
+        try {
+          json = JSON.parse(text.toString('utf8')) as unknown;
+        } catch {
+          json = undefined;
+        }
+      }
+      const compression: Compression = sniffCompression(head ?? Buffer.alloc(0));
+      this.entries.set(path, { path, type: 'file', size, linkTarget: null, sha256: hash.digest('hex'), compression, json });
+      next();
+    });
+  }
+}
