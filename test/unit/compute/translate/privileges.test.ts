@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCapability } from '../../../../src/compute/translate/capabilities.js';
 import { flavorPrivileges } from '../../../../src/compute/translate/flavor-extra-specs.js';
-import { containerPrivileges, type Privileges } from '../../../../src/compute/translate/privileges.js';
+import { containerPrivileges, type OperatorPrivilegeConfig, type Privileges } from '../../../../src/compute/translate/privileges.js';
 import { parseUlimit } from '../../../../src/compute/translate/ulimits.js';
 import type { Ulimit } from '../../../../src/docker/docker-engine.js';
 
@@ -20,8 +20,8 @@ describe('parseCapability', () => {
 });
 
 describe('containerPrivileges: only operator config and whitelisted flavor extra specs', () => {
-  const none = { capAdd: [], privileged: false, allowedFlavorExtraSpecs: [] };
-  const table: Array<[string, typeof none, Record<string, string>, Privileges]> = [
+  const none: OperatorPrivilegeConfig = { capAdd: [], privileged: false, allowedFlavorExtraSpecs: [] };
+  const table: Array<[string, OperatorPrivilegeConfig, Record<string, string>, Privileges]> = [
     ['nothing configured', none, {}, { capAdd: [], privileged: false }],
     ['config cap_add', { ...none, capAdd: ['SYS_ADMIN'] }, {}, { capAdd: ['SYS_ADMIN'], privileged: false }],
     ['config privileged', { ...none, privileged: true }, {}, { capAdd: [], privileged: true }],
