@@ -15,9 +15,10 @@
 # upgrade keeps the driver; re-run this script after upgrading Nova to
 # byte-compile for it and re-check the import.
 #
-# Usage: nova-shim/install.sh [--link] [--python PY] [--uninstall] [--check] [-q]
+# Usage: nova-shim/install.sh [--link] [--force] [--python PY] [--uninstall] [--check] [-q]
 #   (default)     copy the package (a snapshot of this tree), byte-compile it,
-#                 and import-check it with Nova
+#                 and import-check it with Nova; nothing to do when the
+#                 installed copy already has these sources (--force: redo)
 #   --link        symlink instead of copying (development: edits are live;
 #                 restart nova-compute to pick them up)
 #   --python PY   interpreter whose Nova to use (default /usr/bin/python3;
@@ -35,6 +36,7 @@ PY=/usr/bin/python3
 MODE=copy
 ACTION=install
 QUIET=0
+FORCE=0
 
 say() { [ "$QUIET" = 1 ] || echo "nova-shim: $*"; }
 die() {
@@ -50,11 +52,12 @@ while [ $# -gt 0 ]; do
       PY=$2
       shift
       ;;
+    --force) FORCE=1 ;;
     --uninstall) ACTION=uninstall ;;
     --check) ACTION=check ;;
     -q | --quiet) QUIET=1 ;;
     -h | --help)
-      sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *) die "unknown argument: $1 (try --help)" ;;
@@ -94,6 +97,17 @@ EOF
   ) || die "installed, but '$PY' cannot import nova.virt.docker_bridge:
 $out"
   say "import check ok: ${out##*$'\n'}"
+}
+
+# The installed copy has exactly the sources of this tree.
+same_sources() {
+  local f
+  for f in "$SRC"/*.py; do
+    cmp -s "$f" "$TARGET/$(basename "$f")" || return 1
+  done
+  for f in "$TARGET"/*.py; do
+    [ -f "$SRC/$(basename "$f")" ] || return 1
+  done
 }
 
 remove_target() {
@@ -140,6 +154,9 @@ if [ "$MODE" = link ]; then
     ln -s "$SRC" "$TARGET"
   }
   say "linked $TARGET -> $SRC"
+elif [ "$(installed_kind)" = copy ] && [ "$FORCE" = 0 ] && same_sources; then
+  say "up to date: $TARGET ($(grep '^revision=' "$TARGET/$MARKER" | cut -d= -f2))"
+  exit 0
 else
   # Build next to the target, then swap, so nova-compute never imports a
   # half-copied package.

@@ -40,7 +40,8 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$REPO/test/e2e"
 PY=/usr/bin/python3
 
-STATE="${E2E_STATE:-$REPO/.state/e2e}"
+# Absolute: pid checks match it against command lines.
+STATE="$(realpath -m "${E2E_STATE:-$REPO/.state/e2e}")"
 HOST_NAME="${E2E_HOST:-e2e-compute}"
 DB_PORT="${E2E_DB_PORT:-3307}"
 GLANCE_PORT="${E2E_GLANCE_PORT:-19392}"
@@ -162,10 +163,10 @@ wait_consumer() { # name queue log
 
 rabbit_vhost() {
   command -v rabbitmqctl >/dev/null || die "rabbitmqctl not found: install rabbitmq-server (scripts/setup.sh)"
-  rabbitmqctl -q status >/dev/null 2>&1 || die "RabbitMQ is not running (scripts/start-services.sh starts it)"
-  local user
+  local user vhosts
   user=$(echo "$RABBIT" | sed -E 's#^rabbit://([^:@]*).*#\1#')
-  if ! rabbitmqctl -q list_vhosts name 2>/dev/null | grep -qx "$VHOST"; then
+  vhosts=$(rabbitmqctl -q list_vhosts name 2>/dev/null) || die "RabbitMQ is not running (scripts/start-services.sh starts it)"
+  if ! grep -qx "$VHOST" <<<"$vhosts"; then
     rabbitmqctl -q add_vhost "$VHOST" >/dev/null || die "cannot create RabbitMQ vhost $VHOST"
     log "created RabbitMQ vhost $VHOST"
   fi
@@ -187,7 +188,7 @@ preflight() {
   [ -f /usr/lib/uwsgi/plugins/python3_plugin.so ] || missing+=(uwsgi-plugin-python3)
   [ -x /usr/bin/placement-api ] || missing+=(placement-api)
   [ "${#missing[@]}" = 0 ] || die "missing: ${missing[*]}; install with: scripts/setup.sh --with-nova"
-  $PY -c 'import nova.cmd.compute, pymysql' 2>/dev/null || die "$PY cannot import nova/pymysql: scripts/setup.sh --with-nova"
+  $PY -c 'import nova, pymysql' 2>/dev/null || die "$PY cannot import nova/pymysql: scripts/setup.sh --with-nova"
   [ -f /etc/nova/api-paste.ini ] || die "/etc/nova/api-paste.ini missing: reinstall nova-api"
 }
 
@@ -355,6 +356,13 @@ clouds:
     placement_endpoint_override: http://127.0.0.1:$PLACEMENT_PORT
     compute_api_version: "2.latest"
     image_api_version: "2"
+  e2e-placement:
+    # osc-placement ignores placement_endpoint_override under admin_token (it
+    # sends to the auth endpoint): openstack --os-cloud e2e-placement resource ...
+    auth_type: admin_token
+    auth:
+      endpoint: http://127.0.0.1:$PLACEMENT_PORT
+      token: admin:admin
 EOF
 }
 
