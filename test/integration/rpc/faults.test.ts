@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AmqpBus } from '../../../src/rpc/amqp-bus.js';
 import type { BusEvents } from '../../../src/rpc/bus.js';
 import { decodeReply, encodeRequest, messageProperties, type ReplyMessage } from '../../../src/rpc/envelope.js';
+import { RemoteRpcError } from '../../../src/rpc/remote-failure.js';
 import type { RpcEndpoint } from '../../../src/rpc/rpc-endpoint.js';
 import { RpcClient } from '../../../src/rpc/rpc-client.js';
 import { RpcServer } from '../../../src/rpc/rpc-server.js';
@@ -344,15 +345,51 @@ describe('SIGTERM', () => {
   });
 });
 
+describe('SIGTERM past the shutdown deadline', () => {
+  test('a call still running at the deadline is aborted and answered with ShuttingDown; the process exits 0', async () => {
+    const termTopic = uniqueName('ndb-flt-deadline');
+    extraQueues.push(termTopic, `${termTopic}.term`);
+    const clientBus = testBus(uniqueName('ndb-flt-deadline-client'), capturingLogger().logger);
+    await clientBus.start();
+    const client = new RpcClient({ bus: clientBus, exchange: 'nova', topic: termTopic, server: 'term', timeoutMs: 20_000, flags: DEFAULT_TOPOLOGY_FLAGS });
+    const proc = await startEchoServer(termTopic, 'term', { SHUTDOWN_DEADLINE_MS: '500' });
+    try {
+      const slow = client.call('slow', { seconds: 10 });
+      slow.catch(() => undefined);
+      // Nothing outside the process shows that the call started (it is acked on arrival); a second is plenty.
+      await new Promise((r) => setTimeout(r, 1000));
+      const started = Date.now();
+      proc.child.kill('SIGTERM');
+      const e = await slow.then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(RemoteRpcError);
+      expect(e as RemoteRpcError).toMatchObject({ code: 'ERR_SHUTTING_DOWN', remoteModule: 'nova_docker_bridge.exception', remoteClass: 'ShuttingDown' });
+      expect(await waitForExit(proc.child, 10_000)).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(proc.lines).toContain('STOPPED finished=false');
+    } finally {
+      if (proc.child.exitCode === null) {
+        proc.child.kill('SIGKILL');
+        await waitForExit(proc.child, 5000);
+      }
+      await client.close();
+      await clientBus.close();
+    }
+  });
+});
+
 interface EchoServerProcess {
   child: ChildProcessWithoutNullStreams;
   lines: string[];
 }
 
 /** Runs test/fixtures/run-echo-server.ts in its own process and waits for READY. */
-async function startEchoServer(echoTopic: string, name: string): Promise<EchoServerProcess> {
+async function startEchoServer(echoTopic: string, name: string, env: Record<string, string> = {}): Promise<EchoServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/run-echo-server.ts', TRANSPORT_URL, echoTopic, name], {
     cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
