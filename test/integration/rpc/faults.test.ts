@@ -129,7 +129,7 @@ describe('the broker drops a connection', () => {
     expect(pid, `no broker connection named ${serverConnName}`).toBeDefined();
 
     // A call that is running when the connection goes: acked already, its reply goes out after the reconnection.
-    const inFlight = peer.call({ ...echo(), method: 'slow', args: { seconds: 3 } });
+    const inFlight = peer.call({ ...echo(), method: 'slow', args: { seconds: 4 } });
     await waitFor(() => server.inFlight === 1, { what: 'the slow call to start' });
     const lost = nextEvent(bus, 'disconnected', 15_000);
     const back = nextEvent(bus, 'connected', 15_000);
@@ -139,7 +139,7 @@ describe('the broker drops a connection', () => {
     expect(server.inFlight, 'the slow call was still running across the reconnection').toBe(1);
 
     expect(await peer.callOk(echo({ n: 2 }))).toEqual({ ctxt: { client_timeout: null }, kw: { n: 2 } });
-    expect(await inFlight).toMatchObject({ ok: true, result: 'slept 3' });
+    expect(await inFlight).toMatchObject({ ok: true, result: 'slept 4' });
     // The fanout consumer came back too.
     const mark = uniqueName('after-reconnect');
     expect((await peer.cast({ exchange, topic, fanout: true, method: 'note', args: { mark } })).ok).toBe(true);
