@@ -7,7 +7,8 @@
  *
  * Usage: npx tsx bench/rpc-roundtrip/run.ts [--seconds 10] [--concurrency 1,8,32]
  *          [--warmup 2] [--rounds 1] [--url rabbit://guest:guest@127.0.0.1:5672/]
- *          [--max-in-flight 64] [--json FILE] [--strict]
+ *          [--client-processes 2] [--max-in-flight 64] [--quiet-wait 20]
+ *          [--json FILE] [--strict]
  * Exit status: 0 when every measurement completed (MISS is a result, not a
  * failure, unless --strict), 1 on a failed measurement, 2 on bad arguments.
  */
@@ -36,6 +37,10 @@ interface Options {
   rounds: number;
   url: string;
   maxInFlight: number;
+  /** Python client processes the callers are spread over (GIL: one process tops out near one core). */
+  clientProcesses: number;
+  /** Seconds to wait, before each measurement, for other work on the machine to calm down (0: don't). */
+  quietWait: number;
   json: string | null;
   strict: boolean;
 }
@@ -59,12 +64,16 @@ interface Measurement {
   server_cpu_s: number;
   /** Broker (beam.smp) CPU over the window, when the broker runs on this machine. */
   broker_cpu_s: number | null;
+  /** Whole-machine busy CPU over the window (all cores). */
+  machine_cpu_s: number | null;
+  /** Other processes' CPU over the window on the 2-core box: the noise figure. */
+  other_cpu_s: number | null;
 }
 
 function usage(msg: string): never {
   process.stderr.write(
     `${msg}\nusage: npx tsx bench/rpc-roundtrip/run.ts [--seconds 10] [--concurrency 1,8,32] [--warmup 2] [--rounds 1] ` +
-      '[--url rabbit://guest:guest@127.0.0.1:5672/] [--max-in-flight 64] [--json FILE] [--strict]\n',
+      '[--url rabbit://guest:guest@127.0.0.1:5672/] [--client-processes 2] [--max-in-flight 64] [--quiet-wait 20] [--json FILE] [--strict]\n',
   );
   process.exit(2);
 }
@@ -77,6 +86,8 @@ function parseArgs(argv: string[]): Options {
     rounds: 1,
     url: 'rabbit://guest:guest@127.0.0.1:5672/',
     maxInFlight: 64,
+    clientProcesses: 2,
+    quietWait: 20,
     json: null,
     strict: false,
   };
@@ -102,6 +113,12 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--rounds':
         o.rounds = Math.trunc(num(flag, 1));
+        break;
+      case '--client-processes':
+        o.clientProcesses = Math.trunc(num(flag, 1));
+        break;
+      case '--quiet-wait':
+        o.quietWait = num(flag, 0);
         break;
       case '--max-in-flight':
         o.maxInFlight = Math.trunc(num(flag, 1));
@@ -222,6 +239,38 @@ function cpuSeconds(pid: number | undefined): number | null {
   }
 }
 
+/** Busy CPU seconds of the whole machine (all cores), from /proc/stat. */
+function machineCpuSeconds(): number | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    // cpu user nice system idle iowait irq softirq steal ...
+    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Other agents and test suites share this machine. Before a measurement, wait
+ * (up to `maxSeconds`) for a second in which the machine is nearly idle, so a
+ * neighbour's burst does not land in one server's window only.
+ */
+async function waitQuiet(maxSeconds: number): Promise<void> {
+  if (maxSeconds <= 0) return;
+  const until = Date.now() + maxSeconds * 1000;
+  let busy = 0;
+  while (Date.now() < until) {
+    const a = machineCpuSeconds();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = machineCpuSeconds();
+    if (a === null || b === null) return;
+    busy = b - a;
+    if (busy < 0.25) return;
+  }
+  process.stderr.write(`(machine still busy: ${busy.toFixed(2)} cores used by others; measuring anyway) `);
+}
+
 /** The local RabbitMQ VM, to report broker CPU too (undefined when the broker is elsewhere). */
 function brokerPid(): number | undefined {
   try {
@@ -272,17 +321,21 @@ async function measure(kind: Kind, round: number, o: Options, srv: Proc, topic: 
     String(o.warmup),
     '--transport',
     'shared',
+    '--processes',
+    String(o.clientProcesses),
   ]);
   const budget = (o.warmup + o.seconds + 120) * 1000;
   await load.waitLine('WINDOW START', budget);
   const s0 = cpuSeconds(srv.child.pid);
   const b0 = cpuSeconds(beam);
+  const m0 = machineCpuSeconds();
   await load.waitLine('WINDOW END', budget);
   const s1 = cpuSeconds(srv.child.pid);
   const b1 = cpuSeconds(beam);
+  const m1 = machineCpuSeconds();
   const code = await load.exited;
   const last = load.stdout.trim().split('\n').pop() ?? '';
-  let r: Omit<Measurement, 'kind' | 'round' | 'server_cpu_s' | 'broker_cpu_s'>;
+  let r: Omit<Measurement, 'kind' | 'round' | 'server_cpu_s' | 'broker_cpu_s' | 'machine_cpu_s' | 'other_cpu_s'>;
   try {
     r = JSON.parse(last) as typeof r;
   } catch {
@@ -292,13 +345,18 @@ async function measure(kind: Kind, round: number, o: Options, srv: Proc, topic: 
     throw load.failure(`failed: exit ${code}, ${r.count} calls, ${r.errors} errors, first: ${r.first_error ?? '-'}`);
   }
   if (s0 === null || s1 === null) throw srv.failure('exited during the measurement');
+  const serverCpu = s1 - s0;
+  const broker = b0 !== null && b1 !== null ? b1 - b0 : null;
+  const machine = m0 !== null && m1 !== null ? m1 - m0 : null;
   return {
     ...r,
     kind,
     round,
     concurrency,
-    server_cpu_s: s1 - s0,
-    broker_cpu_s: b0 !== null && b1 !== null ? b1 - b0 : null,
+    server_cpu_s: serverCpu,
+    broker_cpu_s: broker,
+    machine_cpu_s: machine,
+    other_cpu_s: machine !== null ? Math.max(0, machine - serverCpu - r.client_cpu_s - (broker ?? 0)) : null,
   };
 }
 
@@ -346,11 +404,13 @@ interface Summary {
   serverCores: number;
   clientCores: number;
   brokerCores: number | null;
+  otherCores: number | null;
 }
 
 function summarize(ms: Measurement[], kind: Kind, concurrency: number, seconds: number): Summary {
   const mine = ms.filter((m) => m.kind === kind && m.concurrency === concurrency);
   const brokers = mine.map((m) => m.broker_cpu_s).filter((v): v is number => v !== null);
+  const others = mine.map((m) => m.other_cpu_s).filter((v): v is number => v !== null);
   return {
     concurrency,
     kind,
@@ -362,6 +422,7 @@ function summarize(ms: Measurement[], kind: Kind, concurrency: number, seconds: 
     serverCores: median(mine.map((m) => m.server_cpu_s / seconds)),
     clientCores: median(mine.map((m) => m.client_cpu_s / seconds)),
     brokerCores: brokers.length ? median(brokers) / seconds : null,
+    otherCores: others.length ? median(others) / seconds : null,
   };
 }
 
@@ -373,12 +434,13 @@ function report(o: Options, ms: Measurement[]): { allPass: boolean; text: string
   const lines: string[] = [];
   const f = (n: number, d = 1): string => n.toFixed(d);
   lines.push(
-    `RPC round trip, no-op call, Python oslo.messaging client (shared transport), ${o.seconds}s window after ${o.warmup}s warm-up, ` +
+    `RPC round trip, no-op call, Python oslo.messaging client (shared transport, callers spread over up to ${o.clientProcesses} process(es)), ` +
+      `${o.seconds}s window after ${o.warmup}s warm-up, ` +
       `${o.rounds} round(s) (median), ${os.cpus().length} CPUs, node ${process.version}`,
   );
   lines.push('');
-  const head = ['conc', 'server', 'calls/s', 'p50 ms', 'p90 ms', 'p99 ms', 'srv CPU ms/call', 'srv cores', 'client cores', 'broker cores'];
-  const widths = [5, 8, 9, 8, 8, 8, 16, 10, 13, 12];
+  const head = ['conc', 'server', 'calls/s', 'p50 ms', 'p90 ms', 'p99 ms', 'srv CPU ms/call', 'srv cores', 'client cores', 'broker cores', 'other cores'];
+  const widths = [5, 8, 9, 8, 8, 8, 16, 10, 13, 13, 11];
   lines.push(head.map((h, i) => pad(h, widths[i] ?? 8)).join(' '));
   let allPass = true;
   const verdicts: string[] = [];
@@ -398,6 +460,7 @@ function report(o: Options, ms: Measurement[]): { allPass: boolean; text: string
           f(s.serverCores, 2),
           f(s.clientCores, 2),
           s.brokerCores === null ? '-' : f(s.brokerCores, 2),
+          s.otherCores === null ? '-' : f(s.otherCores, 2),
         ]
           .map((v, i) => pad(v, widths[i] ?? 8))
           .join(' '),
@@ -435,6 +498,7 @@ async function main(): Promise<void> {
         await srv.waitLine('READY', 60_000);
         for (const c of o.concurrency) {
           process.stderr.write(`round ${round}: ${kind} server, concurrency ${c} ... `);
+          await waitQuiet(o.quietWait);
           const m = await measure(kind, round, o, srv, topic, server, c, beam);
           measurements.push(m);
           process.stderr.write(`${m.throughput_per_s} calls/s, p50 ${m.p50_ms} ms, p99 ${m.p99_ms} ms\n`);
