@@ -12,6 +12,7 @@ import type { Clock } from '../util/clock.js';
 import { KeyedMutex } from '../util/keyed-mutex.js';
 import { Semaphore } from '../util/semaphore.js';
 import type { DriverSettings } from './driver-settings.js';
+import { ImageFileCache } from './image-file-cache.js';
 import { InstanceStateDirs } from './instance-state-dir.js';
 import { containerName } from './translate/container-name.js';
 import { isManaged } from './translate/labels.js';
@@ -21,6 +22,8 @@ const CLEANUP_DEADLINE_MS = 120_000;
 
 export class InstanceRuntime {
   readonly state: InstanceStateDirs;
+  /** Files read from images (authorized_keys, passwd), by image ID. */
+  readonly imageFiles = new ImageFileCache();
   private readonly mutex = new KeyedMutex();
   private readonly slots: Semaphore;
   private engineInfo: EngineInfo | null = null;

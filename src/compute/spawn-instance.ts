@@ -53,26 +53,46 @@ export async function resolveImage(rt: InstanceRuntime, args: SpawnArgs, signal?
   });
 }
 
+/**
+ * Reads a file of a container. A container fresh from create has exactly its
+ * image's files, and images are immutable, so those reads are cached by image
+ * ID: archive reads mount the container's filesystem and cost tens of ms.
+ */
+type FileReader = (path: string) => Promise<Buffer | null>;
+
+function containerFileReader(rt: InstanceRuntime, id: string, imageId: string | null, signal?: AbortSignal): FileReader {
+  return async (path) => {
+    if (imageId === null) return rt.engine.readFile(id, path, MAX_READ_BYTES, signal);
+    return rt.imageFiles.get(imageId, path, () => rt.engine.readFile(id, path, MAX_READ_BYTES, signal));
+  };
+}
+
 /** The user whose authorized_keys receives the key, or null (logged) when the image lacks it. */
-async function keyUser(rt: InstanceRuntime, id: string, signal?: AbortSignal): Promise<PasswdEntry | null> {
+async function keyUser(rt: InstanceRuntime, read: FileReader): Promise<PasswdEntry | null> {
   const user = rt.settings.keyInjectionUser;
-  const passwd = await rt.engine.readFile(id, '/etc/passwd', MAX_READ_BYTES, signal);
+  // Root needs no passwd lookup: its home is /root by convention in every image.
+  if (user === 'root') return defaultUser('root');
+  const passwd = await read('/etc/passwd');
   const entry = passwd === null ? null : findPasswdEntry(passwd.toString('utf8'), user);
   return entry ?? defaultUser(user);
 }
 
-/** Puts the instance key and Nova's injected files into the (not yet started) container in one archive. */
-async function injectFiles(rt: InstanceRuntime, id: string, args: SpawnArgs, signal?: AbortSignal): Promise<void> {
+/**
+ * Puts the instance key and Nova's injected files into the (not yet started)
+ * container in one archive. `imageId` is set when the container is fresh from
+ * create (its files are the image's), null when it may already hold ours.
+ */
+async function injectFiles(rt: InstanceRuntime, id: string, imageId: string | null, args: SpawnArgs, signal?: AbortSignal): Promise<void> {
   const now = new Date();
   const entries: TarEntry[] = [];
   const keyData = args.instance.key_data;
   if (keyData !== null && rt.settings.injectKey) {
-    // Root needs no passwd lookup: its home is /root by convention in every image.
-    const user = rt.settings.keyInjectionUser === 'root' ? defaultUser('root') : await keyUser(rt, id, signal);
+    const read = containerFileReader(rt, id, imageId, signal);
+    const user = await keyUser(rt, read);
     if (user === null) {
       rt.logger.warning('key not injected: the image has no such user', { instance: args.instance.uuid, user: rt.settings.keyInjectionUser });
     } else {
-      const existing = await rt.engine.readFile(id, authorizedKeysPath(user), MAX_READ_BYTES, signal);
+      const existing = await read(authorizedKeysPath(user));
       entries.push(...keyEntries(user, mergeAuthorizedKeys(existing === null ? null : existing.toString('utf8'), keyData), now));
     }
   }
@@ -133,7 +153,8 @@ export async function spawnInstance(rt: InstanceRuntime, args: SpawnArgs, signal
           log.info('spawn converges on the existing container', { container: id, status: existing.state.status });
         }
         // Files go in before the first start (a converged, never-started container gets them again: the writes are idempotent).
-        if (existing === null || existing.state.status === 'created') await injectFiles(rt, id, args, signal);
+        if (existing === null) await injectFiles(rt, id, image.id, args, signal);
+        else if (existing.state.status === 'created') await injectFiles(rt, id, null, args, signal);
         if (args.power_on) {
           await rt.engine.startContainer(id, signal);
           await rt.waitRunning(id, `spawn of instance ${uuid}`, signal);
