@@ -149,7 +149,7 @@ export class ArchiveInspector extends Writable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.rejectSummary(err ?? invalid('archive inspection was stopped before the archive ended'));
+    this.rejectSummary(err ?? new BridgeError('ERR_ABORTED', 'archive inspection was stopped before the archive ended'));
     this.gunzip?.destroy();
     this.extract.destroy();
     cb(err);

@@ -1,0 +1,170 @@
+/**
+ * `glance-docker import`: one pass over a `docker save` archive that uploads
+ * it to Glance while hashing it (md5 + sha512, what Glance computes) and
+ * inspecting it (tar structure, manifest, layers), with bounded memory.
+ *
+ *   source ─▶ progress tap ─▶ SideTee ──▶ PUT /v2/images/{id}/file
+ *                                ├─▶ DigestSink
+ *                                └─▶ ArchiveInspector
+ *
+ * The manifest comes last in a docker save tar, so the archive's verdict is
+ * only known after the last byte; bytes already sent cannot be recalled, so
+ * any failure (bad archive, hash mismatch, Glance error, Ctrl-C) deletes the
+ * image this run created: nothing stays queued/saving/active by accident.
+ */
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { BridgeError, toBridgeError } from '../../src/errors/bridge-error.js';
+import { ArchiveInspector } from '../../src/image-archive/archive-inspector.js';
+import type { ArchiveImage, ArchiveSummary } from '../../src/image-archive/archive-manifest.js';
+import type { GlanceClient } from '../../src/openstack/glance-client.js';
+import type { GlanceImage } from '../../src/openstack/glance-image.js';
+import { propertyPatch } from '../../src/openstack/json-patch.js';
+import { ByteTap } from '../../src/stream/byte-tap.js';
+import { DigestSink, type Digests } from '../../src/stream/digest-sink.js';
+import { SideTee } from '../../src/stream/side-tee.js';
+import { archiveProperties, defaultImageName } from './image-properties.js';
+import { compareWithGlance } from '../../src/openstack/image-digests.js';
+
+/** Where the archive comes from. */
+export interface ImportSource {
+  readonly stream: Readable;
+  /** Bytes, when known (a file): sent as Content-Length. */
+  readonly length: number | null;
+  /** For messages: "file busybox.tar", "stdin", "docker image busybox:latest". */
+  readonly description: string;
+}
+
+export interface ImportOptions {
+  readonly glance: GlanceClient;
+  readonly source: ImportSource;
+  /** --name; null = the archive's first repo tag (patched in after the upload). */
+  readonly name: string | null;
+  readonly visibility: string | null;
+  /** Properties set at creation (scheduling, Sahara, --property). */
+  readonly properties: Readonly<Record<string, string>>;
+  /** The operator's own --property values: never overridden by archive facts. */
+  readonly userProperties: Readonly<Record<string, string>>;
+  /** Accept archives Docker 20.10 cannot load (OCI-only, zstd layers). */
+  readonly allowUnloadable: boolean;
+  /** Wait until Glance reports the image active (it normally is when the upload returns). */
+  readonly wait: boolean;
+  readonly waitTimeoutMs?: number;
+  readonly onProgress?: (bytes: number) => void;
+  /** Human-readable notes ("created image …", "deleted …"). */
+  readonly note?: (line: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface ImportResult {
+  readonly image: GlanceImage;
+  readonly archive: ArchiveImage;
+  readonly summary: ArchiveSummary;
+  readonly digests: Digests;
+}
+
+/** The one docker image a Glance image may hold, or ERR_INVALID_IMAGE. */
+export function singleImage(summary: ArchiveSummary, allowUnloadable: boolean): ArchiveImage {
+  if (summary.images.length !== 1) {
+    throw new BridgeError(
+      'ERR_INVALID_IMAGE',
+      `the archive holds ${summary.images.length} images (${summary.images.map((i) => i.repoTags[0] ?? i.imageId).join(', ')}); a Glance image holds one: docker save one image at a time`,
+    );
+  }
+  if (!allowUnloadable && summary.unloadableBy2010.length > 0) {
+    throw new BridgeError('ERR_INVALID_IMAGE', `the archive cannot be loaded by the compute hosts' Docker 20.10: ${summary.unloadableBy2010.join('; ')} (--allow-unloadable imports it anyway)`);
+  }
+  return summary.images[0] as ArchiveImage;
+}
+
+export async function importImage(o: ImportOptions): Promise<ImportResult> {
+  const note = o.note ?? (() => undefined);
+  const provisionalName = o.name ?? `importing from ${o.source.description}`.slice(0, 255);
+  const created = await o.glance.createImage(
+    {
+      name: provisionalName,
+      containerFormat: 'docker',
+      diskFormat: 'raw',
+      ...(o.visibility === null ? {} : { visibility: o.visibility }),
+      properties: o.properties,
+    },
+    o.signal,
+  );
+  note(`created Glance image ${created.id}`);
+  try {
+    return await transfer(o, created);
+  } catch (err) {
+    const failure = toBridgeError(err);
+    throw await cleanUp(o.glance, created.id, failure, note);
+  }
+}
+
+async function transfer(o: ImportOptions, created: GlanceImage): Promise<ImportResult> {
+  const digest = new DigestSink();
+  const inspector = new ArchiveInspector();
+  const tap = new ByteTap((_n, total) => o.onProgress?.(total));
+  const tee = new SideTee([digest, inspector]);
+  const flowing = pipeline(o.source.stream, tap, tee);
+  // The upload consumes the tee; its failure destroys the tee (and so the source), and vice versa.
+  const upload = o.glance.uploadImageData(created.id, tee, { ...(o.source.length === null ? {} : { length: o.source.length }), ...(o.signal ? { signal: o.signal } : {}) });
+  const [up, flow] = await Promise.allSettled([upload, flowing]);
+  // The archive's verdict explains a failed upload better than "socket closed".
+  const inspected = await inspector.summary.then(
+    (s) => ({ ok: true as const, s }),
+    (e: unknown) => ({ ok: false as const, e }),
+  );
+  if (!inspected.ok && (up.status === 'rejected' || flow.status === 'rejected')) {
+    const ie = toBridgeError(inspected.e);
+    if (ie.code === 'ERR_INVALID_IMAGE') throw ie;
+  }
+  if (up.status === 'rejected') throw up.reason;
+  if (flow.status === 'rejected') throw flow.reason;
+  if (!inspected.ok) throw inspected.e;
+  const summary = inspected.s;
+  const archive = singleImage(summary, o.allowUnloadable);
+  const digests = digest.digests;
+
+  let image = await o.glance.getImage(created.id, o.signal);
+  if (o.wait) image = await waitActive(o.glance, image, o.waitTimeoutMs ?? 600_000, o.signal);
+  const problems = compareWithGlance(image, digests);
+  if (problems.length > 0) {
+    throw new BridgeError('ERR_INVALID_IMAGE', `Glance stored something other than what was sent: ${problems.join('; ')}`, { details: { image_id: created.id } });
+  }
+  const desired: Record<string, string | null> = { ...archiveProperties(archive, o.userProperties) };
+  if (o.name === null) desired.name = defaultImageName(archive);
+  const current: Record<string, unknown> = { ...image.properties, name: image.name };
+  image = await o.glance.updateImage(created.id, propertyPatch(current, desired), o.signal);
+  return { image, archive, summary, digests };
+}
+
+async function waitActive(glance: GlanceClient, image: GlanceImage, timeoutMs: number, signal: AbortSignal | undefined): Promise<GlanceImage> {
+  const deadline = Date.now() + timeoutMs;
+  let current = image;
+  while (current.status !== 'active') {
+    if (current.status === 'killed' || current.status === 'deleted' || current.status === 'queued') {
+      throw new BridgeError('ERR_GLANCE', `Glance image ${image.id} went to status ${current.status} instead of active`);
+    }
+    if (Date.now() > deadline) throw new BridgeError('ERR_TIMEOUT', `Glance image ${image.id} still ${current.status} after ${Math.round(timeoutMs / 1000)} s`);
+    await new Promise((r) => setTimeout(r, 500));
+    current = await glance.getImage(image.id, signal);
+  }
+  return current;
+}
+
+/**
+ * Deletes the image a failed import created. Its own deadline, not the
+ * caller's signal: after Ctrl-C the clean-up must still run.
+ */
+async function cleanUp(glance: GlanceClient, id: string, failure: BridgeError, note: (line: string) => void): Promise<BridgeError> {
+  try {
+    await glance.deleteImageIfExists(id, AbortSignal.timeout(60_000));
+    note(`deleted the incomplete Glance image ${id}`);
+    return new BridgeError(failure.code, failure.message, { cause: failure.cause ?? failure, details: { ...failure.details, image_id: id, image_deleted: true } });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return new BridgeError(failure.code, `${failure.message}; the incomplete Glance image ${id} could not be deleted (${why}): delete it with "openstack image delete ${id}"`, {
+      cause: failure,
+      details: { ...failure.details, image_id: id, image_deleted: false },
+    });
+  }
+}

@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { parseCli } from '../../../glance/cli/parse-args.js';
+import { formatBytes, formatDuration, ProgressReporter, renderProgress } from '../../../glance/cli/progress.js';
+import { renderTable } from '../../../glance/cli/format-output.js';
+import { archiveProperties, defaultImageName, initialProperties, novaArchitecture, parsePropertyArg } from '../../../glance/import/image-properties.js';
+import { singleImage } from '../../../glance/import/import-image.js';
+import { compareRecordedProperties } from '../../../glance/verify/verify-image.js';
+import { compareWithGlance } from '../../../src/openstack/image-digests.js';
+import type { ArchiveImage, ArchiveSummary } from '../../../src/image-archive/archive-manifest.js';
+import type { GlanceImage } from '../../../src/openstack/glance-image.js';
+
+const IMG: ArchiveImage = {
+  imageId: 'sha256:abc',
+  configPath: 'abc.json',
+  repoTags: ['repo/app:1', 'repo/app:latest'],
+  layers: [],
+  architecture: 'arm64',
+  os: 'linux',
+  variant: 'v8',
+  created: null,
+  labels: { a: 'b' },
+  layerBytes: 0,
+};
+
+const GIMG: GlanceImage = {
+  id: 'i',
+  name: 'n',
+  status: 'active',
+  containerFormat: 'docker',
+  diskFormat: 'raw',
+  visibility: 'shared',
+  owner: null,
+  size: 3,
+  checksum: 'md5',
+  osHashAlgo: 'sha512',
+  osHashValue: 'sha',
+  protected: false,
+  minDisk: 0,
+  minRam: 0,
+  tags: [],
+  createdAt: null,
+  updatedAt: null,
+  properties: { docker_image_id: 'sha256:abc', docker_repo_tags: 'repo/app:1,repo/app:latest' },
+};
+
+describe('parseCli', () => {
+  it('parses an import with everything', () => {
+    const a = parseCli(['import', 'x.tar', '--name', 'n', '--property', 'a=b=c', '--property', 'k=', '--visibility', 'public', '--wait', '--format', 'json', '--sahara-tag', 'cdh', '--os-token', 't', '--os-image-url', 'http://g', '--stall-timeout', '30']);
+    expect(a).toMatchObject({
+      command: 'import',
+      positionals: ['x.tar'],
+      name: 'n',
+      properties: { a: 'b=c', k: '' },
+      visibility: 'public',
+      wait: true,
+      format: 'json',
+      saharaTags: ['cdh'],
+      stallTimeoutS: 30,
+      credentials: { token: 't', image_url: 'http://g' },
+    });
+  });
+
+  it.each([
+    [['nope'], /unknown command/],
+    [['show'], /needs an image ID or name/],
+    [['list', 'extra'], /unexpected argument/],
+    [['list', '--name', 'x'], /--name applies to import only/],
+    [['import', 'f', '--from-docker', 'x'], /either FILE/],
+    [['import', '--format', 'xml'], /--format must be/],
+    [['import', '--bogus'], /Unknown option/],
+    [['import', '--property', 'novalue'], /expected key=value/],
+    [['import', '--property', 'status=active'], /Glance attribute/],
+    [['import', '--stall-timeout', '0'], /--stall-timeout/],
+  ])('%j → usage error', (argv, re) => {
+    expect(() => parseCli(argv)).toThrow(re);
+  });
+
+  it('help', () => {
+    expect(parseCli([]).command).toBe('help');
+    expect(parseCli(['list', '--help']).command).toBe('help');
+  });
+});
+
+describe('properties', () => {
+  it.each([
+    ['amd64', null, 'x86_64'],
+    ['arm64', 'v8', 'aarch64'],
+    ['arm', 'v7', 'armv7l'],
+    ['386', null, 'i686'],
+    ['s390x', null, 's390x'],
+    [null, null, null],
+  ])('novaArchitecture(%s, %s) = %s', (a, v, out) => expect(novaArchitecture(a, v)).toBe(out));
+
+  it('initial properties: defaults, Sahara, user wins', () => {
+    expect(initialProperties({ user: { vm_mode: 'hvm', x: '1' }, saharaUsername: 'ubuntu', saharaTags: ['cdh', '5.13.0'] })).toEqual({
+      hypervisor_type: 'docker',
+      vm_mode: 'hvm',
+      _sahara_username: 'ubuntu',
+      _sahara_tag_cdh: 'True',
+      '_sahara_tag_5.13.0': 'True',
+      x: '1',
+    });
+    expect(() => initialProperties({ user: {}, saharaUsername: null, saharaTags: ['a b'] })).toThrow(/--sahara-tag/);
+    const many = Object.fromEntries(Array.from({ length: 125 }, (_v, i) => [`p${i}`, 'x']));
+    expect(() => initialProperties({ user: many, saharaUsername: null, saharaTags: [] })).toThrow(/too many properties/);
+  });
+
+  it('archive properties; the operator\'s values are kept', () => {
+    expect(archiveProperties(IMG, {})).toEqual({
+      docker_image_id: 'sha256:abc',
+      docker_repo_tags: 'repo/app:1,repo/app:latest',
+      architecture: 'aarch64',
+      os_type: 'linux',
+      docker_labels: '{"a":"b"}',
+    });
+    expect(archiveProperties({ ...IMG, repoTags: [], labels: {} }, { architecture: 'x86_64' })).toEqual({ docker_image_id: 'sha256:abc', os_type: 'linux' });
+    expect(defaultImageName(IMG)).toBe('repo/app:1');
+    expect(defaultImageName({ ...IMG, repoTags: [], imageId: `sha256:${'f'.repeat(64)}` })).toBe('docker-image-ffffffffffff');
+    expect(parsePropertyArg('a:b=c')).toEqual(['a:b', 'c']);
+  });
+
+  it('singleImage refuses several images and unloadable archives', () => {
+    const s: ArchiveSummary = { layout: 'docker', gzipped: false, images: [IMG], unloadableBy2010: [] };
+    expect(singleImage(s, false)).toBe(IMG);
+    expect(() => singleImage({ ...s, images: [IMG, IMG] }, false)).toThrow(/holds 2 images/);
+    expect(() => singleImage({ ...s, unloadableBy2010: ['zstd'] }, false)).toThrow(/Docker 20\.10: zstd \(--allow-unloadable/);
+    expect(singleImage({ ...s, unloadableBy2010: ['zstd'] }, true)).toBe(IMG);
+  });
+});
+
+describe('comparisons', () => {
+  it('compareWithGlance', () => {
+    expect(compareWithGlance(GIMG, { md5: 'md5', sha512: 'sha', bytes: 3 })).toEqual([]);
+    expect(compareWithGlance(GIMG, { md5: 'x', sha512: 'y', bytes: 4 })).toHaveLength(3);
+    expect(compareWithGlance({ ...GIMG, checksum: null, osHashAlgo: 'sha256' }, { md5: 'x', sha512: 'y', bytes: 3 })[0]).toMatch(/nothing to verify against/);
+    expect(compareWithGlance({ ...GIMG, osHashAlgo: 'sha256', osHashValue: 'zzz' }, { md5: 'md5', sha512: 'y', bytes: 3 })).toEqual([]);
+  });
+
+  it('compareRecordedProperties', () => {
+    const s: ArchiveSummary = { layout: 'docker', gzipped: false, images: [IMG], unloadableBy2010: [] };
+    expect(compareRecordedProperties(GIMG, s)).toEqual([]);
+    expect(compareRecordedProperties({ ...GIMG, properties: { docker_image_id: 'sha256:zzz', docker_repo_tags: 'x' }, containerFormat: 'bare' }, s)).toHaveLength(3);
+  });
+});
+
+describe('progress and tables', () => {
+  it.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1536, '1.5 KiB'],
+    [5 * 1024 ** 3, '5.0 GiB'],
+  ])('formatBytes(%i) = %s', (n, s) => expect(formatBytes(n)).toBe(s));
+
+  it.each([
+    [null, '--:--'],
+    [5, '0:05'],
+    [65, '1:05'],
+    [3723, '1:02:03'],
+  ])('formatDuration(%s) = %s', (n, s) => expect(formatDuration(n)).toBe(s));
+
+  it('renders a bar with rate and ETA, or bytes and rate without a total', () => {
+    expect(renderProgress({ label: 'upload', bytes: 50 * 1024 * 1024, total: 100 * 1024 * 1024, elapsedS: 5, width: 10 })).toBe(
+      'upload [====>     ]  50% 50.0 MiB/100.0 MiB 10.0 MiB/s ETA 0:05',
+    );
+    expect(renderProgress({ label: 'upload', bytes: 100, total: 100, elapsedS: 1, width: 4 })).toBe('upload [====] 100% 100 B/100 B 100 B/s ETA 0:00');
+    expect(renderProgress({ label: 'upload', bytes: 2048, total: null, elapsedS: 2 })).toBe('upload 2.0 KiB 1.0 KiB/s');
+  });
+
+  it('prints occasional lines off a terminal, redraws on one', () => {
+    let t = 0;
+    const lines: string[] = [];
+    const p = new ProgressReporter({ label: 'x', total: null, tty: false, write: (s) => lines.push(s), lineIntervalS: 10, now: () => t });
+    for (t = 0; t <= 25_000; t += 1000) p.update(t);
+    p.done();
+    expect(lines).toHaveLength(3);
+    expect(lines.every((l) => l.endsWith('\n'))).toBe(true);
+    const tty: string[] = [];
+    t = 0;
+    const q = new ProgressReporter({ label: 'x', total: 10, tty: true, write: (s) => tty.push(s), now: () => t });
+    t = 500;
+    q.update(5);
+    q.done();
+    expect(tty[0]?.startsWith('\r\x1b[2K')).toBe(true);
+    expect(tty[1]?.endsWith('\n')).toBe(true);
+  });
+
+  it('aligns table columns', () => {
+    expect(renderTable(['A', 'BB'], [['xxx', 'y'], ['z', '']])).toBe('A    BB\nxxx  y\nz\n');
+  });
+});
