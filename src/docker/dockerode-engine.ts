@@ -14,9 +14,9 @@ import Docker from 'dockerode';
 import { BridgeError } from '../errors/bridge-error.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
-import { withDeadline } from '../util/abort.js';
+import { abortedByTimeout, withDeadline } from '../util/abort.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { readFirstFile } from '../util/tar-archive.js';
+import { readSingleFile } from '../util/tar-archive.js';
 import { negotiateApiVersion } from './api-version.js';
 import { resourceFields, toCreateBody } from './create-body.js';
 import type {
@@ -190,7 +190,8 @@ export class DockerodeEngine implements DockerEngine {
   }
 
   private translate(err: unknown, c: Call, signal: AbortSignal | undefined, deadline: AbortSignal): BridgeError {
-    const aborted = signal?.aborted ? 'cancelled' : deadline.aborted ? 'timeout' : undefined;
+    // The caller's own signal may carry a deadline too (AbortSignal.timeout): that is a timeout, not a cancellation.
+    const aborted = signal?.aborted ? (abortedByTimeout(signal) ? 'timeout' : 'cancelled') : deadline.aborted ? 'timeout' : undefined;
     return translateDockerError(err, {
       operation: c.operation,
       kind: c.kind,
@@ -208,7 +209,11 @@ export class DockerodeEngine implements DockerEngine {
         operation: c.operation,
         kind: c.kind,
         ...(c.target === undefined ? {} : { target: c.target }),
-        ...(signal?.aborted ? { aborted: 'cancelled' as const } : (err as Error)?.name === 'AbortError' ? { aborted: 'timeout' as const } : {}),
+        ...(signal?.aborted
+          ? { aborted: abortedByTimeout(signal) ? ('timeout' as const) : ('cancelled' as const) }
+          : (err as Error)?.name === 'AbortError'
+            ? { aborted: 'timeout' as const }
+            : {}),
       });
     }
   }
@@ -261,7 +266,8 @@ export class DockerodeEngine implements DockerEngine {
     const out = await this.call<{ Id?: unknown; Warnings?: unknown }>(
       {
         operation: `create container ${spec.name}`,
-        kind: 'container',
+        // The only 404 of create is "no such image".
+        kind: 'image',
         target: spec.name,
         method: 'POST',
         path: '/containers/create',
@@ -382,10 +388,11 @@ export class DockerodeEngine implements DockerEngine {
       throw err;
     }
     try {
-      const file = await readFirstFile(stream, maxBytes);
+      const file = await readSingleFile(stream, maxBytes);
       return file === null ? null : file.content;
     } catch (err) {
-      throw translateDockerError(err, { operation: c.operation, kind: 'container', target: id, ...(signal?.aborted ? { aborted: 'cancelled' as const } : {}) });
+      const aborted = signal?.aborted ? { aborted: abortedByTimeout(signal) ? ('timeout' as const) : ('cancelled' as const) } : {};
+      throw translateDockerError(err, { operation: c.operation, kind: 'container', target: id, ...aborted });
     }
   }
 

@@ -46,7 +46,7 @@ export async function packTar(entries: readonly TarEntry[]): Promise<Buffer> {
   return done;
 }
 
-/** Result of {@link readFirstFile}. */
+/** Result of {@link readSingleFile}. */
 export interface ExtractedFile {
   readonly name: string;
   readonly content: Buffer;
@@ -55,37 +55,37 @@ export interface ExtractedFile {
 }
 
 /**
- * Reads the first regular file of a tar stream (Docker's GET /archive of one
- * file), keeping at most `maxBytes` of it. Returns null when the archive holds
- * no regular file (e.g. the path was a directory).
+ * Reads the file a tar stream holds (Docker's GET /archive of one path: a
+ * single entry named after it), keeping at most `maxBytes`. Returns null when
+ * the first entry is not a regular file (the path was a directory, a symlink…).
  */
-export async function readFirstFile(stream: NodeJS.ReadableStream | Readable, maxBytes: number): Promise<ExtractedFile | null> {
+export async function readSingleFile(stream: NodeJS.ReadableStream | Readable, maxBytes: number): Promise<ExtractedFile | null> {
   const extract = tar.extract();
   let found: ExtractedFile | null = null;
+  let first = true;
   const finished = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, body, next) => {
-      if (found !== null || header.type !== 'file') {
+      const wanted = first && header.type === 'file';
+      first = false;
+      if (!wanted) {
         body.on('end', next);
         body.resume();
         return;
       }
-      const parts: Buffer[] = [];
+      const kept = new Array<Buffer>();
       let size = 0;
       let truncated = false;
       body.on('data', (chunk: unknown) => {
         const c = chunk as Buffer;
-        if (size >= maxBytes) {
-          truncated = true;
-          return;
-        }
         const room = maxBytes - size;
         if (c.length > room) truncated = true;
+        if (room <= 0) return;
         const piece = c.length > room ? c.subarray(0, room) : c;
-        parts.push(piece);
+        kept.push(piece);
         size += piece.length;
       });
       body.on('end', () => {
-        found = { name: header.name, content: Buffer.concat(parts), truncated };
+        found = { name: header.name, content: Buffer.concat(kept), truncated };
         next();
       });
       body.on('error', reject);

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { packTar, readFirstFile } from '../../../src/util/tar-archive.js';
+import { packTar, readSingleFile } from '../../../src/util/tar-archive.js';
 
 async function listTar(buf: Buffer): Promise<Array<{ name: string; type: string; mode: number; uid: number; gid: number; body: string }>> {
   const out: Array<{ name: string; type: string; mode: number; uid: number; gid: number; body: string }> = [];
@@ -38,29 +38,33 @@ describe('packTar', () => {
   });
 });
 
-describe('readFirstFile', () => {
-  it('returns the first regular file, skipping directories', async () => {
+describe('readSingleFile', () => {
+  it('returns the file when the archive is one file', async () => {
+    const buf = await packTar([{ path: 'passwd', type: 'file', content: Buffer.from('root:x:0:0::/root:/bin/sh\n'), mode: 0o644 }]);
+    expect(await readSingleFile(Readable.from([buf]), 1024)).toEqual({ name: 'passwd', content: Buffer.from('root:x:0:0::/root:/bin/sh\n'), truncated: false });
+  });
+
+  it('null when the archive is a directory, even with files inside', async () => {
     const buf = await packTar([
       { path: 'etc', type: 'directory', mode: 0o755 },
-      { path: 'etc/passwd', type: 'file', content: Buffer.from('root:x:0:0::/root:/bin/sh\n'), mode: 0o644 },
-      { path: 'etc/group', type: 'file', content: Buffer.from('other'), mode: 0o644 },
+      { path: 'etc/passwd', type: 'file', content: Buffer.from('x'), mode: 0o644 },
     ]);
-    expect(await readFirstFile(Readable.from([buf]), 1024)).toEqual({ name: 'etc/passwd', content: Buffer.from('root:x:0:0::/root:/bin/sh\n'), truncated: false });
+    expect(await readSingleFile(Readable.from([buf]), 1024)).toBeNull();
   });
 
   it('bounds what it keeps', async () => {
     const buf = await packTar([{ path: 'big', type: 'file', content: Buffer.alloc(5000, 'a'), mode: 0o644 }]);
-    const f = await readFirstFile(Readable.from([buf]), 100);
+    const f = await readSingleFile(Readable.from([buf]), 100);
     expect(f?.content.length).toBe(100);
     expect(f?.truncated).toBe(true);
   });
 
   it('null when the archive holds no file', async () => {
     const buf = await packTar([{ path: 'd', type: 'directory', mode: 0o755 }]);
-    expect(await readFirstFile(Readable.from([buf]), 100)).toBeNull();
+    expect(await readSingleFile(Readable.from([buf]), 100)).toBeNull();
   });
 
   it('rejects a stream that is not a tar archive', async () => {
-    await expect(readFirstFile(Readable.from([Buffer.alloc(1024, 7)]), 100)).rejects.toThrow();
+    await expect(readSingleFile(Readable.from([Buffer.alloc(1024, 7)]), 100)).rejects.toThrow();
   });
 });
