@@ -3,6 +3,7 @@ import { bridgeSection } from './bridge-options.js';
 import { computeSection } from './compute-options.js';
 import { defaultSection } from './default-options.js';
 import { dockerSection } from './docker-options.js';
+import { glanceSection, keystoneAuthtokenSection } from './glance-options.js';
 import { rabbitSection } from './rabbit-options.js';
 
 /**
@@ -16,6 +17,8 @@ export const CONFIG_DEFS = {
   oslo_messaging_rabbit: rabbitSection,
   docker: dockerSection,
   compute: computeSection,
+  glance: glanceSection,
+  keystone_authtoken: keystoneAuthtokenSection,
 } as const satisfies ConfigDefs;
 
 /** The validated, frozen configuration the service runs with. */
