@@ -10,7 +10,7 @@
  * - `code`: an integer, because Nova stores `exc.kwargs['code']` as the
  *   instance fault's HTTP-like code (InstanceFault.code is an IntegerField);
  * - `error_code`: this project's stable code (ERR_…), for logs and the shim;
- * - `instance_uuid` / `image_id` / `reason` when known.
+ * - `instance_uuid` / `image_id` / `cause_code` / `reason` when known.
  *
  * "Not supported" becomes the builtin NotImplementedError, which oslo always
  * allows and Nova already handles per method (e.g. 501 for console output).
@@ -80,5 +80,6 @@ export const novaFailureMapper: FailureMapper = (err: unknown): RemoteFailure =>
     if (cls === 'InstanceNotFound') kwargs.instance_id = uuid;
   }
   if (typeof e.details.image_id === 'string') kwargs.image_id = e.details.image_id;
+  if (typeof e.details.cause_code === 'string') kwargs.cause_code = e.details.cause_code;
   return { module: NOVA_EXCEPTION_MODULE, class: cls, message, args: [message], kwargs };
 };

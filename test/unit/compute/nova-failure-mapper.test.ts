@@ -48,6 +48,11 @@ describe('novaFailureMapper', () => {
       instance_id: UUID,
     });
     expect(novaFailureMapper(new BridgeError('ERR_IMAGE_NOT_FOUND', 'no image', { details: { image_id: 'img' } })).kwargs).toMatchObject({ image_id: 'img' });
+    expect(novaFailureMapper(new BridgeError('ERR_DEPLOY_FAILED', 'spawn failed', { details: { cause_code: 'ERR_DOCKER_UNAVAILABLE' } })).kwargs).toMatchObject({
+      code: 500,
+      error_code: 'ERR_DEPLOY_FAILED',
+      cause_code: 'ERR_DOCKER_UNAVAILABLE',
+    });
   });
 
   it('"not supported" is the builtin NotImplementedError Nova already handles', () => {
