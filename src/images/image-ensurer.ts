@@ -1,0 +1,224 @@
+/**
+ * Images at spawn: makes sure the Docker image of a Glance image is on this
+ * host, tagged `<repository>:<glance id>` (how src/compute looks it up).
+ *
+ * When it is missing, the Glance data streams straight into `docker load`
+ * (no staging file) through a tee that hashes it (md5 + sha512) and inspects
+ * the archive:
+ *
+ *   GET /v2/images/{id}/file ─▶ SideTee ──▶ POST /images/load
+ *                                 ├─▶ DigestSink
+ *                                 └─▶ ArchiveInspector
+ *
+ * Docker has taken the image by the time the hash is known, so a mismatch
+ * removes what was loaded and fails the spawn with ERR_INVALID_IMAGE. The
+ * loaded image is identified by the archive's manifest (its config digest),
+ * never by the Glance name. One download per image at a time: concurrent
+ * callers for the same image share the first one's transfer.
+ */
+import { pipeline } from 'node:stream/promises';
+import { BridgeError, isBridgeError, toBridgeError } from '../errors/bridge-error.js';
+import { ArchiveInspector } from '../image-archive/archive-inspector.js';
+import type { Logger } from '../log/logger.js';
+import { silentLogger } from '../log/logger.js';
+import type { GlanceClient } from '../openstack/glance-client.js';
+import { compareWithGlance } from '../openstack/image-digests.js';
+import { DigestSink } from '../stream/digest-sink.js';
+import { SideTee } from '../stream/side-tee.js';
+import { raceAbort, throwIfAborted } from '../util/abort.js';
+import type { RequestCredentials } from './glance-access.js';
+import type { LocalImageStore } from './local-image-store.js';
+
+/** The part of Nova's image_meta used here. */
+export interface ImageRef {
+  readonly id: string | null;
+}
+
+/** The result of {@link ImageEnsurer.ensureImage}. */
+export interface EnsuredImage {
+  /** `<repository>:<glance id>`: what to create the container from. */
+  readonly reference: string;
+  /** The Docker image ID ("sha256:…"). */
+  readonly imageId: string;
+  /** True when this call (or the one it waited for) downloaded it. */
+  readonly downloaded: boolean;
+}
+
+export interface ImageEnsurerOptions {
+  readonly store: LocalImageStore;
+  /** A Glance client for a request (see GlanceAccess). */
+  readonly glanceFor: (req: RequestCredentials, signal?: AbortSignal) => Promise<GlanceClient>;
+  /** [compute] glance_image_repository. */
+  readonly repository: string;
+  /** [compute] allowed_container_formats. */
+  readonly allowedContainerFormats: readonly string[];
+  readonly logger?: Logger;
+}
+
+interface Flight {
+  readonly promise: Promise<EnsuredImage>;
+  readonly controller: AbortController;
+  waiters: number;
+}
+
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+export class ImageEnsurer {
+  private readonly flights = new Map<string, Flight>();
+  private readonly log: Logger;
+
+  constructor(private readonly o: ImageEnsurerOptions) {
+    this.log = o.logger ?? silentLogger;
+  }
+
+  /** Downloads in progress (for tests and metrics). */
+  get activeDownloads(): number {
+    return this.flights.size;
+  }
+
+  /** `<repository>:<glance id>` for an image ID. */
+  referenceFor(glanceId: string): string {
+    return `${this.o.repository}:${glanceId.toLowerCase()}`;
+  }
+
+  async ensureImage(image: ImageRef, req: RequestCredentials, signal?: AbortSignal): Promise<EnsuredImage> {
+    const id = image.id;
+    if (id === null || !TAG.test(id)) throw new BridgeError('ERR_IMAGE_NOT_FOUND', `cannot fetch the image from Glance: image_meta has no usable image ID (${JSON.stringify(id)})`);
+    throwIfAborted(signal, `ensure image ${id}`);
+    const reference = this.referenceFor(id);
+    const present = await this.o.store.inspectImage(reference, signal);
+    if (present !== null) return { reference, imageId: present.id, downloaded: false };
+
+    let flight = this.flights.get(id);
+    if (flight === undefined) {
+      const controller = new AbortController();
+      const promise = this.download(id, reference, req, controller.signal).finally(() => this.flights.delete(id));
+      // Waiters handle the outcome; this keeps a rejection nobody waits for anymore from being "unhandled".
+      promise.catch(() => undefined);
+      flight = { promise, controller, waiters: 0 };
+      this.flights.set(id, flight);
+    } else {
+      this.log.info('waiting for the download of the same image by another spawn', { image_id: id });
+    }
+    return this.join(flight, id, signal);
+  }
+
+  /** Waits for a shared download; the download is cancelled only when every waiter gave up. */
+  private async join(flight: Flight, id: string, signal: AbortSignal | undefined): Promise<EnsuredImage> {
+    flight.waiters++;
+    let left = false;
+    const leave = (): void => {
+      if (left) return;
+      left = true;
+      flight.waiters--;
+      if (flight.waiters === 0 && signal?.aborted) flight.controller.abort(signal.reason);
+    };
+    signal?.addEventListener('abort', leave, { once: true });
+    try {
+      return await raceAbort(flight.promise, signal, `waiting for the download of image ${id}`);
+    } finally {
+      signal?.removeEventListener('abort', leave);
+      leave();
+    }
+  }
+
+  private async download(id: string, reference: string, req: RequestCredentials, signal: AbortSignal): Promise<EnsuredImage> {
+    const started = Date.now();
+    const glance = await this.o.glanceFor(req, signal);
+    const meta = await glance.getImage(id, signal);
+    if (meta.status !== 'active') throw new BridgeError('ERR_IMAGE_NOT_FOUND', `Glance image ${id} is ${meta.status}, not active: it has no usable data`, { details: { image_id: id } });
+    if (meta.containerFormat === null || !this.o.allowedContainerFormats.includes(meta.containerFormat)) {
+      throw new BridgeError(
+        'ERR_INVALID_IMAGE',
+        `Glance image ${id} has container_format ${meta.containerFormat ?? 'unset'}; this host runs ${this.o.allowedContainerFormats.join(', ')} images (upload docker save archives with glance-docker import)`,
+        { details: { image_id: id } },
+      );
+    }
+    // Only an image we add may be removed again if the data turns out bad.
+    const recorded = typeof meta.properties.docker_image_id === 'string' ? meta.properties.docker_image_id : null;
+    const existedBefore = recorded !== null && /^sha256:[0-9a-f]{64}$/.test(recorded) ? (await this.o.store.inspectImage(recorded, signal)) !== null : false;
+
+    this.log.info('downloading image from Glance into docker load', { image_id: id, size: meta.size, endpoint: glance.endpoint });
+    const dl = await glance.downloadImageData(id, signal);
+    const digest = new DigestSink();
+    const inspector = new ArchiveInspector();
+    const tee = new SideTee([digest, inspector]);
+    const flowing = pipeline(dl.stream, tee);
+    const load = this.o.store.loadImage(tee, signal);
+    const [loaded, flow] = await Promise.allSettled([load, flowing]);
+    const inspected = await inspector.summary.then(
+      (s) => ({ ok: true as const, s }),
+      (e: unknown) => ({ ok: false as const, e: toBridgeError(e) }),
+    );
+    const loadedRefs = loaded.status === 'fulfilled' ? loaded.value : [];
+
+    const fail = async (err: BridgeError): Promise<never> => {
+      const removed = await this.removeLoaded(await this.loadedImages(inspected.ok ? inspected.s.images : null, loadedRefs), existedBefore);
+      const note = removed.length > 0 ? `; removed what docker load had taken (${removed.join(', ')})` : '';
+      throw new BridgeError(err.code, `${err.message}${note}`, { cause: err, details: { ...err.details, image_id: id } });
+    };
+
+    if (!inspected.ok && inspected.e.code === 'ERR_INVALID_IMAGE') {
+      return fail(new BridgeError('ERR_INVALID_IMAGE', `Glance image ${id} is not a usable docker image: ${inspected.e.message}`, { cause: inspected.e }));
+    }
+    if (flow.status === 'rejected') return fail(toBridgeError(flow.reason));
+    if (loaded.status === 'rejected') return fail(toBridgeError(loaded.reason));
+    if (!inspected.ok) return fail(inspected.e);
+    const digests = digest.digests;
+    const problems = compareWithGlance(meta, digests);
+    if (problems.length > 0) {
+      return fail(new BridgeError('ERR_INVALID_IMAGE', `the data of Glance image ${id} does not match its recorded hashes (corrupted in the store or in transit): ${problems.join('; ')}`));
+    }
+    const summary = inspected.s;
+    if (summary.images.length !== 1) {
+      return fail(new BridgeError('ERR_INVALID_IMAGE', `Glance image ${id} holds ${summary.images.length} docker images; one is expected`));
+    }
+    const imageId = (summary.images[0] as { imageId: string }).imageId;
+    const local = await this.o.store.inspectImage(imageId, signal);
+    if (local === null) return fail(new BridgeError('ERR_DOCKER', `docker load reported ${loadedRefs.join(', ') || 'nothing'}, but image ${imageId} from the archive's manifest is not there`));
+    await this.o.store.tagImage(imageId, this.o.repository, id.toLowerCase(), signal);
+    this.log.info('image downloaded, verified and tagged', { image_id: id, docker_image_id: imageId, reference, bytes: digests.bytes, seconds: (Date.now() - started) / 1000 });
+    return { reference, imageId, downloaded: true };
+  }
+
+  /** The images a load brought, from the manifest when it was read, else from what docker load reported. */
+  private async loadedImages(fromManifest: readonly { imageId: string; repoTags: readonly string[] }[] | null, reported: readonly string[]): Promise<{ imageId: string; repoTags: readonly string[] }[]> {
+    if (fromManifest !== null) return [...fromManifest];
+    const out: { imageId: string; repoTags: string[] }[] = [];
+    for (const ref of reported) {
+      const local = await this.o.store.inspectImage(ref, AbortSignal.timeout(60_000)).catch(() => null);
+      if (local === null) continue;
+      const known = out.find((x) => x.imageId === local.id);
+      const tags = ref.startsWith('sha256:') ? [] : [ref];
+      if (known) known.repoTags.push(...tags);
+      else out.push({ imageId: local.id, repoTags: tags });
+    }
+    return out;
+  }
+
+  /**
+   * Removes what a failed download loaded (never an image that was here
+   * before): first the tags docker load applied, then the image. Best effort;
+   * returns what went.
+   */
+  private async removeLoaded(images: readonly { imageId: string; repoTags: readonly string[] }[], existedBefore: boolean): Promise<string[]> {
+    if (existedBefore) return [];
+    const removed: string[] = [];
+    const remove = async (ref: string): Promise<void> => {
+      try {
+        // Not forced: an image a container already uses is left alone.
+        if (await this.o.store.removeImage(ref, { force: false }, AbortSignal.timeout(60_000))) removed.push(ref);
+      } catch (err) {
+        this.log.warning('could not remove an image after a failed download', { reference: ref, error: isBridgeError(err) ? err.message : String(err) });
+      }
+    };
+    for (const img of images) {
+      for (const tag of img.repoTags) {
+        const local = await this.o.store.inspectImage(tag, AbortSignal.timeout(60_000)).catch(() => null);
+        if (local?.id === img.imageId) await remove(tag);
+      }
+      await remove(img.imageId);
+    }
+    return removed;
+  }
+}

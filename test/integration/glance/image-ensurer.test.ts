@@ -1,0 +1,190 @@
+/**
+ * Images at spawn against the real Docker daemon and the real glance-api:
+ * missing image → streamed from Glance into docker load, verified, tagged
+ * <repository>:<glance id>; concurrent ensures download once; a corrupted
+ * stored image is refused and leaves no image in Docker.
+ */
+import { openSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import tar from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AxiosHttpClient } from '../../../src/openstack/axios-http-client.js';
+import { GlanceClient } from '../../../src/openstack/glance-client.js';
+import type { HttpClient, HttpRequest } from '../../../src/openstack/http-client.js';
+import { staticToken } from '../../../src/openstack/token-source.js';
+import { DockerodeImageStore } from '../../../src/images/dockerode-image-store.js';
+import { GlanceAccess } from '../../../src/images/glance-access.js';
+import { ImageEnsurer } from '../../../src/images/image-ensurer.js';
+import { packEntries } from '../../helpers/docker-archives.js';
+import { ensureGlance, GLANCE_STORE_DIR } from '../../helpers/glance-server.js';
+import { DOCKER_SOCKET, TEST_LABEL, run, uniqueName } from '../../helpers/services.js';
+
+const REPOSITORY = 'nova-docker-bridge-test/glance';
+const token = uniqueName('ensure');
+let glance: GlanceClient;
+let url: string;
+const store = new DockerodeImageStore({ socketPath: DOCKER_SOCKET });
+const glanceIds: string[] = [];
+const dockerRefs: string[] = [];
+
+/** Counts image-data downloads that really went over the wire. */
+class CountingHttp implements HttpClient {
+  downloads = 0;
+  private readonly inner = new AxiosHttpClient();
+  request(req: HttpRequest) {
+    if (req.method === 'GET' && /\/v2\/images\/[^/]+\/file$/.test(req.url)) this.downloads++;
+    return this.inner.request(req);
+  }
+}
+
+function ensurer(http: HttpClient): ImageEnsurer {
+  const access = new GlanceAccess({ http, apiServers: [url], interfaces: ['public'], regionName: null, stallTimeoutMs: 30_000, service: null });
+  return new ImageEnsurer({ store, glanceFor: (req, s) => access.client(req, s), repository: REPOSITORY, allowedContainerFormats: ['docker'] });
+}
+
+/** A unique small Docker image (docker import of a one-file rootfs), saved, then removed locally. */
+async function makeArchive(suffix: string): Promise<{ tar: Buffer; repoTag: string; imageId: string }> {
+  const repoTag = `nova-docker-bridge-test/ensure-${token}-${suffix}:1`;
+  const rootfs = await packEntries([{ name: 'hello.txt', content: `${token} ${suffix}\n`.repeat(5000) }]);
+  await run('docker', ['import', '--change', `LABEL ${TEST_LABEL}=1`, '-', repoTag], { input: rootfs });
+  const imageId = (await run('docker', ['image', 'inspect', '--format', '{{.Id}}', repoTag])).stdout.trim();
+  const saved = await run('bash', ['-c', `docker save ${repoTag} | base64 -w0`], { timeoutMs: 60_000 });
+  await run('docker', ['rmi', repoTag]);
+  dockerRefs.push(repoTag);
+  return { tar: Buffer.from(saved.stdout.trim(), 'base64'), repoTag, imageId };
+}
+
+async function uploadToGlance(data: Buffer, name: string, props: Record<string, string> = {}, containerFormat = 'docker'): Promise<string> {
+  const img = await glance.createImage({ name, containerFormat, diskFormat: 'raw', properties: props });
+  glanceIds.push(img.id);
+  await glance.uploadImageData(img.id, Readable.from([data]), { length: data.length });
+  return img.id;
+}
+
+async function dockerHas(ref: string): Promise<boolean> {
+  return (await store.inspectImage(ref)) !== null;
+}
+
+/** Offset of an entry's data inside a tar buffer. */
+async function entryOffset(archive: Buffer, match: (name: string) => boolean): Promise<number> {
+  const ex = tar.extract();
+  let found = -1;
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('entry', (h, s, next) => {
+      if (found < 0 && match(h.name)) found = (h as unknown as { byteOffset: number }).byteOffset;
+      s.on('end', () => next());
+      s.resume();
+    });
+    ex.on('finish', () => resolve());
+    ex.on('error', reject);
+  });
+  ex.end(archive);
+  await done;
+  if (found < 0) throw new Error('entry not found in the archive');
+  return found;
+}
+
+beforeAll(async () => {
+  url = await ensureGlance();
+  glance = new GlanceClient({ http: new AxiosHttpClient(), endpoint: url, tokens: staticToken(null), stallTimeoutMs: 30_000 });
+});
+
+afterAll(async () => {
+  for (const id of glanceIds) {
+    await glance.deleteImageIfExists(id).catch(() => undefined);
+    await store.removeImage(`${REPOSITORY}:${id}`, { force: false }).catch(() => undefined);
+  }
+  for (const ref of dockerRefs) await store.removeImage(ref, { force: false }).catch(() => undefined);
+});
+
+describe('ImageEnsurer (Glance → docker load)', () => {
+  it('downloads a missing image, identifies it by its manifest, tags it, and finds it the next time', async () => {
+    const a = await makeArchive('basic');
+    // A Glance name unrelated to the repo tag: the manifest, not the name, identifies the image.
+    const id = await uploadToGlance(a.tar, `${token}-some-unrelated-name`);
+    expect(await dockerHas(a.imageId)).toBe(false);
+    const http = new CountingHttp();
+    const e = ensurer(http);
+    const first = await e.ensureImage({ id }, { authToken: null });
+    expect(first).toEqual({ reference: `${REPOSITORY}:${id}`, imageId: a.imageId, downloaded: true });
+    expect((await store.inspectImage(`${REPOSITORY}:${id}`))?.id).toBe(a.imageId);
+    expect(await dockerHas(a.repoTag)).toBe(true);
+    const second = await e.ensureImage({ id }, { authToken: null });
+    expect(second).toEqual({ reference: `${REPOSITORY}:${id}`, imageId: a.imageId, downloaded: false });
+    expect(http.downloads).toBe(1);
+  });
+
+  it('concurrent ensures of one missing image download it once', async () => {
+    const a = await makeArchive('concurrent');
+    const id = await uploadToGlance(a.tar, `${token}-concurrent`);
+    const http = new CountingHttp();
+    const e = ensurer(http);
+    const results = await Promise.all([1, 2, 3, 4].map(() => e.ensureImage({ id }, { authToken: null })));
+    expect(http.downloads).toBe(1);
+    expect(new Set(results.map((r) => r.imageId))).toEqual(new Set([a.imageId]));
+    expect(results.every((r) => r.downloaded)).toBe(true);
+    expect(e.activeDownloads).toBe(0);
+  });
+
+  it('one waiter giving up does not cancel the download for the others', async () => {
+    const a = await makeArchive('waiters');
+    const id = await uploadToGlance(a.tar, `${token}-waiters`);
+    const e = ensurer(new CountingHttp());
+    const ac = new AbortController();
+    const quitter = e.ensureImage({ id }, { authToken: null }, ac.signal);
+    const stayer = e.ensureImage({ id }, { authToken: null });
+    ac.abort();
+    await expect(quitter).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await expect(stayer).resolves.toMatchObject({ imageId: a.imageId, downloaded: true });
+  });
+
+  it('corrupted layer data in the store: refused, nothing left in Docker', async () => {
+    const a = await makeArchive('corrupt-layer');
+    const id = await uploadToGlance(a.tar, `${token}-corrupt-layer`);
+    const at = await entryOffset(a.tar, (n) => n.endsWith('layer.tar'));
+    const fd = openSync(join(GLANCE_STORE_DIR, id), 'r+');
+    writeSync(fd, Buffer.from('CORRUPTED-BYTES'), 0, 15, at + 5000);
+    closeSync(fd);
+    const err = await ensurer(new CountingHttp()).ensureImage({ id }, { authToken: null }).catch((x: unknown) => x);
+    expect(err).toMatchObject({ code: 'ERR_INVALID_IMAGE' });
+    expect((err as Error).message).toMatch(new RegExp(`Glance image ${id}`));
+    expect(await dockerHas(a.imageId)).toBe(false);
+    expect(await dockerHas(a.repoTag)).toBe(false);
+    expect(await dockerHas(`${REPOSITORY}:${id}`)).toBe(false);
+  });
+
+  it('corruption docker load does not notice (a file it ignores): loaded, then removed on the hash mismatch', async () => {
+    const a = await makeArchive('corrupt-ignored');
+    const id = await uploadToGlance(a.tar, `${token}-corrupt-ignored`);
+    const at = await entryOffset(a.tar, (n) => n.endsWith('/VERSION'));
+    const fd = openSync(join(GLANCE_STORE_DIR, id), 'r+');
+    writeSync(fd, Buffer.from('9.9'), 0, 3, at);
+    closeSync(fd);
+    const err = await ensurer(new CountingHttp()).ensureImage({ id }, { authToken: null }).catch((x: unknown) => x);
+    expect(err).toMatchObject({ code: 'ERR_INVALID_IMAGE' });
+    expect((err as Error).message).toMatch(/does not match its recorded hashes.*os_hash_value.*removed what docker load had taken/);
+    expect(await dockerHas(a.imageId)).toBe(false);
+    expect(await dockerHas(a.repoTag)).toBe(false);
+    expect(await dockerHas(`${REPOSITORY}:${id}`)).toBe(false);
+  });
+
+  it('a hostile archive in Glance is refused before docker keeps anything', async () => {
+    const evil = await packEntries([{ name: '../../etc/cron.d/x', content: '* * * * * root true\n' }, { name: 'manifest.json', content: '[]' }]);
+    const id = await uploadToGlance(evil, `${token}-hostile`);
+    await expect(ensurer(new CountingHttp()).ensureImage({ id }, { authToken: null })).rejects.toMatchObject({ code: 'ERR_INVALID_IMAGE', message: expect.stringMatching(/climbs out of the archive/) });
+    expect(await dockerHas(`${REPOSITORY}:${id}`)).toBe(false);
+  });
+
+  it('refuses other container formats, images without data, and unknown images', async () => {
+    const a = await makeArchive('bare');
+    const bare = await uploadToGlance(a.tar, `${token}-bare`, {}, 'bare');
+    const e = ensurer(new CountingHttp());
+    await expect(e.ensureImage({ id: bare }, {})).rejects.toMatchObject({ code: 'ERR_INVALID_IMAGE', message: expect.stringMatching(/container_format bare/) });
+    const empty = await glance.createImage({ name: `${token}-empty`, containerFormat: 'docker', diskFormat: 'raw' });
+    glanceIds.push(empty.id);
+    await expect(e.ensureImage({ id: empty.id }, {})).rejects.toMatchObject({ code: 'ERR_IMAGE_NOT_FOUND', message: expect.stringMatching(/is queued, not active/) });
+    await expect(e.ensureImage({ id: '00000000-0000-0000-0000-000000000000' }, {})).rejects.toMatchObject({ code: 'ERR_IMAGE_NOT_FOUND' });
+    await expect(e.ensureImage({ id: null }, {})).rejects.toMatchObject({ code: 'ERR_IMAGE_NOT_FOUND' });
+  });
+});
