@@ -2,7 +2,8 @@
 # Prepares a Debian (bookworm) machine to build, run and test nova-docker-bridge.
 #
 #   1. Debian packages, installed only when missing: docker.io, rabbitmq-server,
-#      python3-oslo.messaging, busybox-static, iptables, ca-certificates.
+#      python3-oslo.messaging, busybox-static, iptables, ca-certificates, glance-api
+#      (the test Glance; scripts/start-glance.sh runs it, nothing starts it here).
 #   2. npm dependencies (npm ci, or npm install without a lockfile) when
 #      node_modules is missing or older than package-lock.json.
 #   3. npm run build (TypeScript → dist/), unless --no-build.
@@ -38,7 +39,7 @@ QUIET_FLAG=()
 [ "$QUIET" = 1 ] && QUIET_FLAG=(--quiet)
 
 export DEBIAN_FRONTEND=noninteractive
-PACKAGES=(docker.io rabbitmq-server python3-oslo.messaging busybox-static iptables ca-certificates)
+PACKAGES=(docker.io rabbitmq-server python3-oslo.messaging busybox-static iptables ca-certificates glance-api)
 NODE_MAJOR_MIN=20
 
 say() { echo "setup: $*"; }
