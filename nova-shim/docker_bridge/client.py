@@ -59,10 +59,11 @@ class BridgeClient(object):
         self._client = oslo_messaging.get_rpc_client(
             _transport(opts.transport_url), target)
 
-    def call(self, operation, timeout, context=None, call_monitor_timeout=None,
-             instance_uuid=None, **kwargs):
+    def call(self, operation, args, timeout, context=None,
+             call_monitor_timeout=None, instance_uuid=None):
         """Calls ``operation`` and returns its result, or raises the Nova exception.
 
+        :param args: the method's keyword arguments (JSON values)
         :param timeout: overall seconds to wait for the final reply
         :param call_monitor_timeout: when set, the call also fails if the
             service sends no heartbeat for this long (it sends one every half
@@ -73,7 +74,7 @@ class BridgeClient(object):
                                     call_monitor_timeout=call_monitor_timeout)
         started = time.monotonic()
         try:
-            result = cctx.call(context_dict(context), operation, **kwargs)
+            result = cctx.call(context_dict(context), operation, **args)
         except Exception as exc:  # noqa: BLE001 - translated or re-raised
             translated = errors.translate(
                 operation, exc,

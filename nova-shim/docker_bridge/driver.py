@@ -88,32 +88,36 @@ class DockerBridgeDriver(driver.ComputeDriver):
             self._client = bridge_client.BridgeClient(CONF, CONF.host)
         return self._client
 
-    def _call(self, operation, timeout, context=None,
-              call_monitor_timeout=None, instance_uuid=None, **kwargs):
+    def _call(self, operation, args, timeout, context=None,
+              call_monitor_timeout=None, instance_uuid=None):
+        """One bus call; ``args`` are the method's keyword arguments."""
         result = self.bridge.call(
-            operation, timeout, context=context,
+            operation, args, timeout, context=context,
             call_monitor_timeout=call_monitor_timeout,
-            instance_uuid=instance_uuid, **kwargs)
+            instance_uuid=instance_uuid)
         self._last_answer_at = time.monotonic()
         return result
 
-    def _quick(self, operation, context=None, instance=None, **kwargs):
+    def _quick(self, operation, instance=None):
+        """A query bounded by rpc_timeout, with the instance's identity."""
+        args = {}
         if instance is not None:
-            kwargs['instance'] = projection.instance_ref(instance)
-        return self._call(operation, self._opts.rpc_timeout, context=context,
-                          instance_uuid=instance.uuid if instance else None,
-                          **kwargs)
+            args['instance'] = projection.instance_ref(instance)
+        return self._call(operation, args, self._opts.rpc_timeout,
+                          instance_uuid=instance.uuid if instance else None)
 
-    def _long(self, operation, instance, context=None, call_timeout=None,
-              **kwargs):
+    def _long(self, operation, instance, args=None, context=None,
+              call_timeout=None):
         """A call that may take long: bounded by operation_timeout (or
-        ``call_timeout``), kept alive by the service's heartbeats."""
-        kwargs.setdefault('instance', projection.instance_ref(instance))
+        ``call_timeout``), kept alive by the service's heartbeats. The bus
+        argument ``instance`` defaults to the instance's identity."""
+        args = dict(args or {})
+        args.setdefault('instance', projection.instance_ref(instance))
         return self._call(
-            operation, call_timeout or self._opts.operation_timeout,
+            operation, args, call_timeout or self._opts.operation_timeout,
             context=context,
             call_monitor_timeout=self._opts.call_monitor_timeout,
-            instance_uuid=instance.uuid, **kwargs)
+            instance_uuid=instance.uuid)
 
     # ---- service start / stop --------------------------------------------------
 
@@ -126,8 +130,9 @@ class DockerBridgeDriver(driver.ComputeDriver):
         next_warning = 0.0
         while True:
             try:
-                self._call('init_host', self._opts.operation_timeout,
-                           call_monitor_timeout=max(2, window), host=host)
+                self._call('init_host', {'host': host},
+                           self._opts.operation_timeout,
+                           call_monitor_timeout=max(2, window))
             except exception.VirtDriverNotReady as e:
                 if time.monotonic() >= deadline:
                     raise exception.VirtDriverNotReady(
@@ -171,8 +176,8 @@ class DockerBridgeDriver(driver.ComputeDriver):
 
     def _fetch_resources(self, timeout):
         try:
-            raw = self._call('get_available_resource', timeout,
-                             nodename=self._nodename)
+            raw = self._call('get_available_resource',
+                             {'nodename': self._nodename}, timeout)
         except exception.VirtDriverNotReady as e:
             self._note_reachable(False, e.format_message())
             raise
@@ -279,21 +284,21 @@ class DockerBridgeDriver(driver.ComputeDriver):
         return CONF.my_ip
 
     def get_host_uptime(self):
-        return self._call('get_host_uptime', self._opts.api_call_timeout)
+        return self._call('get_host_uptime', {}, self._opts.api_call_timeout)
 
     # ---- instances ---------------------------------------------------------------
 
     def spawn(self, context, instance, image_meta, injected_files,
               admin_password, allocations, network_info=None,
               block_device_info=None, power_on=True, accel_info=None):
-        self._long(
-            'spawn', instance, context=context,
-            instance=projection.instance_full(instance),
-            image_meta=projection.image_meta(image_meta),
-            injected_files=projection.injected_files(injected_files),
-            admin_password=admin_password or None,
-            network_info=projection.network_info(network_info),
-            power_on=bool(power_on))
+        self._long('spawn', instance, {
+            'instance': projection.instance_full(instance),
+            'image_meta': projection.image_meta(image_meta),
+            'injected_files': projection.injected_files(injected_files),
+            'admin_password': admin_password or None,
+            'network_info': projection.network_info(network_info),
+            'power_on': bool(power_on),
+        }, context=context)
 
     def destroy(self, context, instance, network_info, block_device_info=None,
                 destroy_disks=True, destroy_secrets=True):
@@ -308,16 +313,17 @@ class DockerBridgeDriver(driver.ComputeDriver):
     def reboot(self, context, instance, network_info, reboot_type,
                block_device_info=None, bad_volumes_callback=None,
                accel_info=None):
-        self._long('reboot', instance, context=context,
-                   reboot_type=reboot_type)
+        self._long('reboot', instance, {'reboot_type': reboot_type},
+                   context=context)
 
     def power_off(self, instance, timeout=0, retry_interval=0):
         # The service waits `timeout` s for a clean shutdown before it kills:
         # the call must outlast that, by the usual quick-call margin.
         timeout = int(timeout or 0)
-        self._long('power_off', instance,
-                   call_timeout=timeout + self._opts.rpc_timeout,
-                   timeout=timeout, retry_interval=int(retry_interval or 0))
+        self._long('power_off', instance, {
+            'timeout': timeout,
+            'retry_interval': int(retry_interval or 0),
+        }, call_timeout=timeout + self._opts.rpc_timeout)
 
     def power_on(self, context, instance, network_info,
                  block_device_info=None, accel_info=None):
@@ -340,7 +346,8 @@ class DockerBridgeDriver(driver.ComputeDriver):
         container and uploads into it with the user's token. NotImplementedError
         from a service without snapshots makes Nova delete the queued image."""
         update_task_state(task_state=task_states.IMAGE_PENDING_UPLOAD)
-        self._long('snapshot', instance, context=context, image_id=image_id)
+        self._long('snapshot', instance, {'image_id': image_id},
+                   context=context)
         update_task_state(task_state=task_states.IMAGE_UPLOADING,
                           expected_state=task_states.IMAGE_PENDING_UPLOAD)
 
@@ -359,9 +366,10 @@ class DockerBridgeDriver(driver.ComputeDriver):
         return list(self._quick('list_instance_uuids'))
 
     def get_console_output(self, context, instance):
-        return self._call('get_console_output', self._opts.api_call_timeout,
-                          context=context, instance_uuid=instance.uuid,
-                          instance=projection.instance_ref(instance))
+        return self._call('get_console_output',
+                          {'instance': projection.instance_ref(instance)},
+                          self._opts.api_call_timeout, context=context,
+                          instance_uuid=instance.uuid)
 
     def delete_instance_files(self, instance):
         # destroy removes the container and everything the service kept for
