@@ -55,12 +55,12 @@ function withOperation(err: unknown, operation: string): BridgeError {
 
 export function createComputeEndpoint(driver: DockerComputeDriver, logger: Logger): RpcEndpoint {
   const method =
-    <A>(name: ComputeMethod, parse: (raw: unknown) => A, run: (a: A, signal: AbortSignal) => unknown): RpcMethod =>
+    <A>(name: ComputeMethod, parse: (raw: unknown) => A, run: (a: A, signal: AbortSignal, ctx: RequestContext) => unknown): RpcMethod =>
     async (ctx: RequestContext, args: Record<string, unknown>, signal: AbortSignal) => {
       const log = logger.child({ request_id: ctx.requestId, method: name });
       try {
         const parsed = parse(args);
-        const result = await run(parsed, signal);
+        const result = await run(parsed, signal, ctx);
         return result === undefined ? null : result;
       } catch (err) {
         const e = withOperation(err, name);
@@ -76,7 +76,7 @@ export function createComputeEndpoint(driver: DockerComputeDriver, logger: Logge
       await driver.init_host(a, s);
       return null;
     }),
-    spawn: method('spawn', parseSpawnArgs, (a, s) => driver.spawn(a, s)),
+    spawn: method('spawn', parseSpawnArgs, (a, s, ctx) => driver.spawn(a, s, ctx)),
     destroy: method('destroy', parseInstanceArgs, (a, s) => driver.destroy(a, s)),
     reboot: method('reboot', parseRebootArgs, (a, s) => driver.reboot(a, s)),
     power_off: method('power_off', parsePowerOffArgs, (a, s) => driver.power_off(a, s)),

@@ -25,7 +25,8 @@ import type {
 } from './payloads.js';
 import { powerStateFor, type PowerState } from './power-state.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
-import { spawnInstance } from './spawn-instance.js';
+import { spawnInstance, type MissingImageHandler } from './spawn-instance.js';
+import type { RequestContext } from '../rpc/rpc-endpoint.js';
 import { containerName } from './translate/container-name.js';
 import { cpuLimits, vcpusFromLimits } from './translate/cpu-limits.js';
 import { LABEL_FLAVOR_ROOT_GB, LABEL_INSTANCE_NAME, LABEL_INSTANCE_UUID, managedFilter } from './translate/labels.js';
@@ -52,6 +53,8 @@ export interface DriverDeps {
   readonly clock?: Clock;
   /** Sizes of the filesystem at `path` (default: node:fs statfs). */
   readonly statDisk?: (path: string) => Promise<DiskFigures>;
+  /** Fetches an image that is not on the Engine (the Glance download); without it a missing image is ERR_IMAGE_NOT_FOUND. */
+  readonly fetchMissingImage?: MissingImageHandler;
 }
 
 async function statfsDisk(path: string): Promise<DiskFigures> {
@@ -69,10 +72,12 @@ function operationFailure(err: unknown, code: 'ERR_POWER_OFF_FAILED', what: stri
 export class DockerComputeDriver {
   private readonly rt: InstanceRuntime;
   private readonly statDisk: (path: string) => Promise<DiskFigures>;
+  private readonly fetchMissingImage: MissingImageHandler | undefined;
 
   constructor(deps: DriverDeps) {
     this.rt = new InstanceRuntime(deps.engine, deps.settings, deps.logger, deps.clock ?? systemClock);
     this.statDisk = deps.statDisk ?? statfsDisk;
+    this.fetchMissingImage = deps.fetchMissingImage;
   }
 
   get settings(): DriverSettings {
@@ -113,8 +118,9 @@ export class DockerComputeDriver {
 
   // ---- lifecycle -------------------------------------------------------------------
 
-  async spawn(args: SpawnArgs, signal?: AbortSignal): Promise<void> {
-    await spawnInstance(this.rt, args, signal);
+  /** `request` is the caller's RPC context, handed to the missing-image fetcher (Glance needs the user's token). */
+  async spawn(args: SpawnArgs, signal?: AbortSignal, request?: RequestContext): Promise<void> {
+    await spawnInstance(this.rt, args, signal, { fetchMissing: this.fetchMissingImage, request });
   }
 
   /** Removes the container and the instance's state; an instance that is already gone is success. */
@@ -329,7 +335,7 @@ export class DockerComputeDriver {
     }
     const [info, version, summaries] = await Promise.all([
       this.rt.info(signal, true),
-      this.rt.engine.connect(signal),
+      this.rt.engine.version(signal),
       this.rt.engine.listContainers(managedFilter(this.settings.host), signal),
     ]);
     let vcpus = 0;

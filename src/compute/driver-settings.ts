@@ -22,6 +22,8 @@ export interface DriverSettings extends ContainerSettings {
   readonly consoleLogMaxBytes: number;
   /** How long spawn/reboot/power_on wait for a started container to report "running". */
   readonly startWaitMs: number;
+  /** After a start, how long a container must survive to count as started (0: checked once, at once). */
+  readonly startGraceMs: number;
   /** True when the Engine is on this machine (statfs and CPU model are then meaningful). */
   readonly engineIsLocal: boolean;
 }
@@ -56,6 +58,7 @@ export function driverSettingsFromConfig(config: BridgeConfig): DriverSettings {
     consoleLogLines: c.console_log_lines,
     consoleLogMaxBytes: c.console_log_max_bytes,
     startWaitMs: 10_000,
+    startGraceMs: c.start_grace_ms,
     engineIsLocal: config.docker.host_url.trim().toLowerCase().startsWith('unix://'),
   };
 }

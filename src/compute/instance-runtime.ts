@@ -108,6 +108,7 @@ export class InstanceRuntime {
    * reported with its exit code and last log lines.
    */
   async waitRunning(id: string, what: string, signal?: AbortSignal): Promise<ContainerDetails> {
+    if (this.settings.startGraceMs > 0) await this.graceForEarlyExit(id, signal);
     const deadline = this.clock.now() + this.settings.startWaitMs;
     for (let attempt = 0; ; attempt += 1) {
       const c = await this.engine.inspectContainer(id, signal);
@@ -125,6 +126,25 @@ export class InstanceRuntime {
         throw new BridgeError('ERR_TIMEOUT', `${what}: container still "${c.state.status}" after ${this.settings.startWaitMs} ms`, { details: { status: c.state.status } });
       }
       await this.clock.sleep(Math.min(200, 10 * 2 ** attempt), signal);
+    }
+  }
+
+  /**
+   * Gives a just-started container `startGraceMs` to show that its command dies
+   * at once (a missing binary under init, a crashing entrypoint): Docker's wait
+   * API answers the moment it stops, so a healthy container costs the grace
+   * period and a failing one only as long as it lives.
+   */
+  private async graceForEarlyExit(id: string, signal?: AbortSignal): Promise<void> {
+    const stop = new AbortController();
+    const bounded = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+    try {
+      await Promise.race([
+        this.engine.waitContainerExit(id, bounded).catch(() => undefined),
+        this.clock.sleep(this.settings.startGraceMs, bounded).catch(() => undefined),
+      ]);
+    } finally {
+      stop.abort();
     }
   }
 

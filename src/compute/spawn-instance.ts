@@ -10,7 +10,8 @@ import type { ContainerDetails, ImageDetails } from '../docker/docker-engine.js'
 import { BridgeError, isBridgeError, toBridgeError } from '../errors/bridge-error.js';
 import { packTar, type TarEntry } from '../util/tar-archive.js';
 import type { InstanceRuntime } from './instance-runtime.js';
-import type { SpawnArgs } from './payloads.js';
+import type { RequestContext } from '../rpc/rpc-endpoint.js';
+import type { ImageMeta, SpawnArgs } from './payloads.js';
 import { containerName } from './translate/container-name.js';
 import { buildCreatePlan } from './translate/create-spec.js';
 import {
@@ -28,8 +29,21 @@ import { isManaged } from './translate/labels.js';
 
 const MAX_READ_BYTES = 1024 * 1024;
 
+/**
+ * Brings a missing image onto the Engine (the Glance download) and returns the
+ * reference to create from; null when it cannot (then ERR_IMAGE_NOT_FOUND).
+ * `request` is the caller's RPC context (its Keystone token, for Glance).
+ */
+export type MissingImageHandler = (image: ImageMeta, request: RequestContext | undefined, signal?: AbortSignal) => Promise<string | null>;
+
 /** Finds the local image for the spawn, or ERR_IMAGE_NOT_FOUND naming every reference tried. */
-export async function resolveImage(rt: InstanceRuntime, args: SpawnArgs, signal?: AbortSignal): Promise<ImageDetails> {
+export async function resolveImage(
+  rt: InstanceRuntime,
+  args: SpawnArgs,
+  signal?: AbortSignal,
+  fetchMissing?: MissingImageHandler,
+  request?: RequestContext,
+): Promise<ImageDetails> {
   const image = args.image_meta;
   const fmt = image.container_format;
   if (fmt !== null && !rt.settings.allowedContainerFormats.includes(fmt)) {
@@ -46,6 +60,10 @@ export async function resolveImage(rt: InstanceRuntime, args: SpawnArgs, signal?
     } catch (err) {
       if (!isBridgeError(err, 'ERR_IMAGE_NOT_FOUND')) throw err;
     }
+  }
+  if (fetchMissing) {
+    const fetched = await fetchMissing(image, request, signal);
+    if (fetched !== null) return rt.engine.inspectImage(fetched, signal);
   }
   const tried = candidates.map((c) => c.reference).join(', ') || 'no usable reference (image_meta has neither id nor a valid name)';
   throw new BridgeError('ERR_IMAGE_NOT_FOUND', `image ${image.id ?? image.name ?? '?'} is not present on the Docker Engine of host ${rt.settings.host} (tried ${tried})`, {
@@ -122,7 +140,12 @@ function spawnFailure(err: unknown, uuid: string): BridgeError {
   return new BridgeError('ERR_DEPLOY_FAILED', `spawn of instance ${uuid} failed: ${e.message}`, { cause: e, details: { ...e.details, instance_uuid: uuid, cause_code: e.code } });
 }
 
-export async function spawnInstance(rt: InstanceRuntime, args: SpawnArgs, signal?: AbortSignal): Promise<void> {
+export async function spawnInstance(
+  rt: InstanceRuntime,
+  args: SpawnArgs,
+  signal?: AbortSignal,
+  options: { fetchMissing?: MissingImageHandler | undefined; request?: RequestContext | undefined } = {},
+): Promise<void> {
   const uuid = args.instance.uuid;
   const log = rt.logger.child({ instance: uuid });
   const started = rt.clock.now();
@@ -131,7 +154,7 @@ export async function spawnInstance(rt: InstanceRuntime, args: SpawnArgs, signal
     'spawn',
     async () => {
       // Nothing is created before the image is known to be here.
-      const [image, info] = await Promise.all([resolveImage(rt, args, signal), rt.info(signal)]).catch((err: unknown) => {
+      const [image, info] = await Promise.all([resolveImage(rt, args, signal, options.fetchMissing, options.request), rt.info(signal)]).catch((err: unknown) => {
         throw spawnFailure(err, uuid);
       });
       const plan = buildCreatePlan(args, rt.settings, { image: image.id, hostCpus: info.ncpu, hostsFilePath: rt.state.hostsFile(uuid) });

@@ -232,6 +232,11 @@ export interface DockerEngine {
   restartContainer(id: string, timeoutSeconds: number, signal?: AbortSignal): Promise<void>;
   /** Sends a signal (default SIGKILL). Not running is ERR_CONFLICT. */
   killContainer(id: string, signalName?: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves with the exit code once the container is not running (at once if
+   * it already stopped). Waits as long as `signal` lets it: bound it.
+   */
+  waitContainerExit(id: string, signal?: AbortSignal): Promise<number>;
   /** Removes (force: even when running; anonymous volumes too). Missing is ERR_INSTANCE_NOT_FOUND. */
   removeContainer(id: string, options: { force: boolean }, signal?: AbortSignal): Promise<void>;
   inspectContainer(id: string, signal?: AbortSignal): Promise<ContainerDetails>;

@@ -308,6 +308,23 @@ export class DockerodeEngine implements DockerEngine {
     await this.call({ operation: `kill container ${id}`, kind: 'container', target: id, method: 'POST', path: `/containers/${checkId(id)}/kill`, query: { signal: signalName } }, signal);
   }
 
+  async waitContainerExit(id: string, signal?: AbortSignal): Promise<number> {
+    const out = await this.call<{ StatusCode?: unknown }>(
+      {
+        operation: `wait for container ${id} to stop`,
+        kind: 'container',
+        target: id,
+        method: 'POST',
+        path: `/containers/${checkId(id)}/wait`,
+        query: { condition: 'not-running' },
+        // A long poll by design: the caller's signal bounds it.
+        extraTimeMs: 7 * 24 * 3_600_000,
+      },
+      signal,
+    );
+    return typeof out?.StatusCode === 'number' ? out.StatusCode : -1;
+  }
+
   async removeContainer(id: string, options: { force: boolean }, signal?: AbortSignal): Promise<void> {
     await this.call(
       {

@@ -27,7 +27,7 @@ export function imageCandidates(
   const add = (reference: string, source: ImageCandidate['source']): void => {
     if (!out.some((c) => c.reference === reference)) out.push({ reference, source });
   };
-  if (image.id !== null && /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(image.id)) add(`${glanceRepository}:${image.id.toLowerCase()}`, 'glance-id-tag');
+  if (image.id !== null && /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(image.id)) add(`${glanceRepository}:${image.id}`, 'glance-id-tag');
   const recorded = typeof image.properties.docker_image_id === 'string' ? image.properties.docker_image_id : systemMetadata.image_docker_image_id;
   if (typeof recorded === 'string' && DIGEST.test(recorded.trim())) add(recorded.trim(), 'recorded-image-id');
   if (image.name !== null && REFERENCE.test(image.name) && !image.name.includes('..')) add(image.name, 'image-name');

@@ -118,6 +118,12 @@ export const computeSection = {
       default: ['docker'],
       itemText: 'container formats',
     }),
+    start_grace_ms: intOpt({
+      help: 'After starting a container (spawn, power_on, reboot), milliseconds its command must keep running for the start to count; a command that dies sooner fails the call with its exit code and output. 0 checks once, right after the start (fastest; a command that dies a moment later then shows up as SHUTDOWN in get_info). Each start takes this much longer.',
+      default: 0,
+      min: 0,
+      max: 60000,
+    }),
     soft_reboot_timeout: intOpt({ help: 'Seconds a soft reboot waits for the command to exit after SIGTERM before SIGKILL.', default: 120, min: 0, max: 3600 }),
     console_log_lines: intOpt({ help: 'get_console_output returns at most this many last lines of the container log.', default: 1000, min: 1, max: 100000 }),
     console_log_max_bytes: intOpt({ help: 'get_console_output returns at most this many bytes (Nova\'s libvirt driver uses 100 KiB).', default: 102400, min: 1024, max: 10485760 }),

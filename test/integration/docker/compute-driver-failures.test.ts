@@ -91,8 +91,13 @@ describe('spawn failures clean up completely', () => {
   });
 
   it('a command that exits at once is a deploy failure with its output; container and state removed', async () => {
+    // The start grace makes "at once" deterministic: the command must outlive it.
+    const d = env.withSettings({ startGraceMs: 3000 });
     const args = parseSpawnArgs(spawnPayload({ command: 'sh -c "echo about-to-fail; exit 3"' }));
-    const err = await env.driver.spawn(args).catch((e: unknown) => e);
+    const t0 = Date.now();
+    const err = await d.spawn(args).catch((e: unknown) => e);
+    // The wait API reports the exit as it happens: no need to sit out the grace.
+    expect(Date.now() - t0).toBeLessThan(2500);
     expect(isBridgeError(err, 'ERR_DEPLOY_FAILED'), String(err)).toBe(true);
     expect((err as Error).message).toMatch(/exited at once with code 3/);
     expect((err as Error).message).toContain('about-to-fail');
@@ -100,11 +105,32 @@ describe('spawn failures clean up completely', () => {
     await expectNothingFor(args.instance.uuid);
   });
 
-  it('a command that does not exist in the image fails at start; nothing left', async () => {
+  it('a command that does not exist in the image fails the spawn; nothing left (with init: the init reports 127)', async () => {
+    const d = env.withSettings({ startGraceMs: 3000 });
     const args = parseSpawnArgs(spawnPayload({ command: '/no/such/binary' }));
-    const err = await env.driver.spawn(args).catch((e: unknown) => e);
-    expect(isBridgeError(err, 'ERR_DEPLOY_FAILED') || isBridgeError(err, 'ERR_INVALID_ARGUMENT'), String(err)).toBe(true);
+    const err = await d.spawn(args).catch((e: unknown) => e);
+    expect(isBridgeError(err, 'ERR_DEPLOY_FAILED'), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(/exited at once with code 127/);
     await expectNothingFor(args.instance.uuid);
+  });
+
+  it('without init, a missing binary fails Docker\'s start itself; nothing left', async () => {
+    const d = env.withSettings({ init: false });
+    const args = parseSpawnArgs(spawnPayload({ command: '/no/such/binary' }));
+    const err = await d.spawn(args).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BridgeError);
+    expect((err as Error).message).toMatch(/no such file or directory|not found/i);
+    await expectNothingFor(args.instance.uuid);
+  });
+
+  it('a healthy container passes the start grace', async () => {
+    const d = env.withSettings({ startGraceMs: 300 });
+    const args = parseSpawnArgs(spawnPayload());
+    const t0 = Date.now();
+    await d.spawn(args);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    expect((await d.get_info({ instance: args.instance })).state).toBe(POWER_STATE.RUNNING);
+    await d.destroy({ instance: args.instance });
   });
 
   it('a cancelled spawn removes what it created', async () => {
@@ -121,6 +147,68 @@ describe('spawn failures clean up completely', () => {
       expect(err).toBeInstanceOf(BridgeError);
     }
     await expectNothingFor(args.instance.uuid);
+  });
+});
+
+describe('a missing image can be fetched by a hook (the later Glance download)', () => {
+  it('the hook gets image_meta and the caller context, and spawn uses what it returns', async () => {
+    const seen: Array<{ id: string | null; token: string | undefined }> = [];
+    const repo = `ndb-fetched/${env.host}`;
+    const d = new DockerComputeDriver({
+      engine: env.engine,
+      settings: env.settings,
+      logger: silentLogger,
+      fetchMissingImage: async (image, request) => {
+        seen.push({ id: image.id, token: request?.authToken });
+        await env.engine.tagImage(TEST_IMAGE, repo, 'v1');
+        return `${repo}:v1`;
+      },
+    });
+    const args = parseSpawnArgs(spawnPayload({ image: { name: 'not-here/at-all:1' } }));
+    try {
+      await d.spawn(args, undefined, { ...ctx, authToken: 'tok-123' });
+      expect(seen).toEqual([{ id: args.image_meta.id, token: 'tok-123' }]);
+      expect((await d.get_info({ instance: args.instance })).state).toBe(POWER_STATE.RUNNING);
+      await d.destroy({ instance: args.instance });
+    } finally {
+      await run('docker', ['image', 'rm', `${repo}:v1`]).catch(() => undefined);
+    }
+  });
+
+  it('a hook that finds nothing gives ImageNotFound; a failing hook fails the spawn cleanly', async () => {
+    const none = new DockerComputeDriver({ engine: env.engine, settings: env.settings, logger: silentLogger, fetchMissingImage: async () => null });
+    const a = parseSpawnArgs(spawnPayload({ image: { name: 'not-here/at-all:1' } }));
+    expect(isBridgeError(await none.spawn(a).catch((e: unknown) => e), 'ERR_IMAGE_NOT_FOUND')).toBe(true);
+    await expectNothingFor(a.instance.uuid);
+    const failing = new DockerComputeDriver({
+      engine: env.engine,
+      settings: env.settings,
+      logger: silentLogger,
+      fetchMissingImage: async () => {
+        throw new BridgeError('ERR_INVALID_IMAGE', 'checksum mismatch');
+      },
+    });
+    const b = parseSpawnArgs(spawnPayload({ image: { name: 'not-here/at-all:1' } }));
+    const err = await failing.spawn(b).catch((e: unknown) => e);
+    expect(isBridgeError(err, 'ERR_INVALID_IMAGE')).toBe(true);
+    await expectNothingFor(b.instance.uuid);
+  });
+
+  it('the hook is not called when the image is present', async () => {
+    let called = false;
+    const d = new DockerComputeDriver({
+      engine: env.engine,
+      settings: env.settings,
+      logger: silentLogger,
+      fetchMissingImage: async () => {
+        called = true;
+        return null;
+      },
+    });
+    const args = parseSpawnArgs(spawnPayload());
+    await d.spawn(args);
+    expect(called).toBe(false);
+    await d.destroy({ instance: args.instance });
   });
 });
 

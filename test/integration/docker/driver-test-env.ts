@@ -60,6 +60,7 @@ export function baseSettings(host: string, stateDir: string): DriverSettings {
     consoleLogLines: 1000,
     consoleLogMaxBytes: 102400,
     startWaitMs: 10_000,
+    startGraceMs: 0,
     engineIsLocal: true,
   };
 }
