@@ -7,13 +7,13 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BridgeError, toBridgeError } from '../../src/errors/bridge-error.js';
 import { DockerodeImageStore } from '../../src/images/dockerode-image-store.js';
+import { initialProperties } from '../../src/images/image-properties.js';
+import { uploadArchive, type ArchiveSource } from '../../src/images/upload-archive.js';
 import { AxiosHttpClient } from '../../src/openstack/axios-http-client.js';
 import type { GlanceClient } from '../../src/openstack/glance-client.js';
 import type { GlanceImage } from '../../src/openstack/glance-image.js';
 import { credentialsFromSources, openImageService } from '../../src/openstack/image-service.js';
 import { STREAM_CHUNK_BYTES } from '../../src/stream/byte-tap.js';
-import { initialProperties } from '../import/image-properties.js';
-import { importImage, type ImportSource } from '../import/import-image.js';
 import { verifyImage } from '../verify/verify-image.js';
 import { findImage } from './find-image.js';
 import { imageRecord, listTable, showText } from './format-output.js';
@@ -82,7 +82,7 @@ async function run(args: CliArgs, io: CliIo, signal: AbortSignal): Promise<numbe
     const glance = await openImageService(creds, { http, stallTimeoutMs: args.stallTimeoutS * 1000, signal });
     switch (args.command) {
       case 'import':
-        return await runImport(args, io, glance, source as ImportSource, signal);
+        return await runImport(args, io, glance, source as ArchiveSource, signal);
       case 'list':
         return await runList(args, io, glance, signal);
       case 'show':
@@ -97,7 +97,7 @@ async function run(args: CliArgs, io: CliIo, signal: AbortSignal): Promise<numbe
   }
 }
 
-async function openSource(args: CliArgs, io: CliIo, signal: AbortSignal): Promise<ImportSource> {
+async function openSource(args: CliArgs, io: CliIo, signal: AbortSignal): Promise<ArchiveSource> {
   if (args.fromDocker !== null) {
     const host = io.env.DOCKER_HOST;
     if (host !== undefined && host !== '' && !host.startsWith('unix://')) throw new UsageError(`--from-docker supports a local Docker socket only (DOCKER_HOST=${host})`);
@@ -122,7 +122,7 @@ async function openSource(args: CliArgs, io: CliIo, signal: AbortSignal): Promis
   return { stream: createReadStream(file, { highWaterMark: STREAM_CHUNK_BYTES }), length: size, description: `file ${basename(file)}` };
 }
 
-async function runImport(args: CliArgs, io: CliIo, glance: GlanceClient, source: ImportSource, signal: AbortSignal): Promise<number> {
+async function runImport(args: CliArgs, io: CliIo, glance: GlanceClient, source: ArchiveSource, signal: AbortSignal): Promise<number> {
   const properties = initialProperties({ user: args.properties, saharaUsername: args.saharaUsername, saharaTags: args.saharaTags });
   const progress = args.quiet ? null : new ProgressReporter({ label: 'upload', total: source.length, tty: io.stderr.isTTY === true, write: (t) => io.stderr.write(t) });
   const note = (line: string): void => {
@@ -131,7 +131,7 @@ async function runImport(args: CliArgs, io: CliIo, glance: GlanceClient, source:
   note(`reading ${source.description}; uploading to ${glance.endpoint}`);
   let result;
   try {
-    result = await importImage({
+    result = await uploadArchive({
       glance,
       source,
       name: args.name,

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { BridgeError } from '../../src/errors/bridge-error.js';
 import type { CredentialSettings } from '../../src/openstack/credentials.js';
-import { parsePropertyArg } from '../import/image-properties.js';
+import { parsePropertyArg } from '../../src/images/image-properties.js';
 
 export type Command = 'import' | 'list' | 'show' | 'verify' | 'help';
 

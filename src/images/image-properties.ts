@@ -9,9 +9,9 @@
  * `_sahara_username` and `_sahara_tag_<tag>=True`. Glance only stores strings,
  * keys of at most 255 characters, 128 properties by default.
  */
-import { BridgeError } from '../../src/errors/bridge-error.js';
-import { CORE_IMAGE_ATTRIBUTES } from '../../src/openstack/glance-image.js';
-import type { ArchiveImage } from '../../src/image-archive/archive-manifest.js';
+import { BridgeError } from '../errors/bridge-error.js';
+import { CORE_IMAGE_ATTRIBUTES } from '../openstack/glance-image.js';
+import type { ArchiveImage } from '../image-archive/archive-manifest.js';
 
 /** Go's GOARCH (+ variant) → Nova's architecture names (nova.objects.fields.Architecture). */
 export function novaArchitecture(goArch: string | null, variant: string | null): string | null {

@@ -1,6 +1,6 @@
 /**
- * `glance-docker import`: one pass over a `docker save` archive that uploads
- * it to Glance while hashing it (md5 + sha512, what Glance computes) and
+ * Uploads a `docker save` archive to Glance as a new image (`glance-docker
+ * import`, and snapshots): one pass that uploads it while hashing it (md5 + sha512, what Glance computes) and
  * inspecting it (tar structure, manifest, layers), with bounded memory.
  *
  *   source ─▶ progress tap ─▶ SideTee ──▶ PUT /v2/images/{id}/file
@@ -14,20 +14,20 @@
  */
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { BridgeError, toBridgeError } from '../../src/errors/bridge-error.js';
-import { ArchiveInspector } from '../../src/image-archive/archive-inspector.js';
-import type { ArchiveImage, ArchiveSummary } from '../../src/image-archive/archive-manifest.js';
-import type { GlanceClient } from '../../src/openstack/glance-client.js';
-import type { GlanceImage } from '../../src/openstack/glance-image.js';
-import { propertyPatch } from '../../src/openstack/json-patch.js';
-import { ByteTap } from '../../src/stream/byte-tap.js';
-import { DigestSink, type Digests } from '../../src/stream/digest-sink.js';
-import { SideTee } from '../../src/stream/side-tee.js';
+import { BridgeError, toBridgeError } from '../errors/bridge-error.js';
+import { ArchiveInspector } from '../image-archive/archive-inspector.js';
+import type { ArchiveImage, ArchiveSummary } from '../image-archive/archive-manifest.js';
+import type { GlanceClient } from '../openstack/glance-client.js';
+import type { GlanceImage } from '../openstack/glance-image.js';
+import { compareWithGlance } from '../openstack/image-digests.js';
+import { propertyPatch } from '../openstack/json-patch.js';
+import { ByteTap } from '../stream/byte-tap.js';
+import { DigestSink, type Digests } from '../stream/digest-sink.js';
+import { SideTee } from '../stream/side-tee.js';
 import { archiveProperties, defaultImageName } from './image-properties.js';
-import { compareWithGlance } from '../../src/openstack/image-digests.js';
 
 /** Where the archive comes from. */
-export interface ImportSource {
+export interface ArchiveSource {
   readonly stream: Readable;
   /** Bytes, when known (a file): sent as Content-Length. */
   readonly length: number | null;
@@ -35,14 +35,12 @@ export interface ImportSource {
   readonly description: string;
 }
 
-export interface ImportOptions {
+/** Options of {@link uploadArchiveData}: filling an image record that already exists. */
+export interface UploadArchiveDataOptions {
   readonly glance: GlanceClient;
-  readonly source: ImportSource;
+  readonly source: ArchiveSource;
   /** --name; null = the archive's first repo tag (patched in after the upload). */
   readonly name: string | null;
-  readonly visibility: string | null;
-  /** Properties set at creation (scheduling, Sahara, --property). */
-  readonly properties: Readonly<Record<string, string>>;
   /** The operator's own --property values: never overridden by archive facts. */
   readonly userProperties: Readonly<Record<string, string>>;
   /** Accept archives Docker 20.10 cannot load (OCI-only, zstd layers). */
@@ -51,12 +49,19 @@ export interface ImportOptions {
   readonly wait: boolean;
   readonly waitTimeoutMs?: number;
   readonly onProgress?: (bytes: number) => void;
-  /** Human-readable notes ("created image …", "deleted …"). */
-  readonly note?: (line: string) => void;
   readonly signal?: AbortSignal;
 }
 
-export interface ImportResult {
+/** Options of {@link uploadArchive}: a new image record, filled. */
+export interface UploadArchiveOptions extends UploadArchiveDataOptions {
+  readonly visibility: string | null;
+  /** Properties set at creation (scheduling, Sahara, --property). */
+  readonly properties: Readonly<Record<string, string>>;
+  /** Human-readable notes ("created image …", "deleted …"). */
+  readonly note?: (line: string) => void;
+}
+
+export interface UploadArchiveResult {
   readonly image: GlanceImage;
   readonly archive: ArchiveImage;
   readonly summary: ArchiveSummary;
@@ -77,7 +82,7 @@ export function singleImage(summary: ArchiveSummary, allowUnloadable: boolean): 
   return summary.images[0] as ArchiveImage;
 }
 
-export async function importImage(o: ImportOptions): Promise<ImportResult> {
+export async function uploadArchive(o: UploadArchiveOptions): Promise<UploadArchiveResult> {
   const note = o.note ?? (() => undefined);
   const provisionalName = o.name ?? `importing from ${o.source.description}`.slice(0, 255);
   const created = await o.glance.createImage(
@@ -92,14 +97,20 @@ export async function importImage(o: ImportOptions): Promise<ImportResult> {
   );
   note(`created Glance image ${created.id}`);
   try {
-    return await transfer(o, created);
+    return await uploadArchiveData(created, o);
   } catch (err) {
     const failure = toBridgeError(err);
     throw await cleanUp(o.glance, created.id, failure, note);
   }
 }
 
-async function transfer(o: ImportOptions, created: GlanceImage): Promise<ImportResult> {
+/**
+ * Uploads, verifies and describes the data of an image record that exists
+ * already (`queued`): what a snapshot does with the record Nova created. On
+ * failure it throws and leaves the record to the caller (Nova deletes a
+ * failed snapshot's image itself; {@link uploadArchive} deletes its own).
+ */
+export async function uploadArchiveData(created: GlanceImage, o: UploadArchiveDataOptions): Promise<UploadArchiveResult> {
   const digest = new DigestSink();
   const inspector = new ArchiveInspector();
   const tap = new ByteTap((_n, total) => o.onProgress?.(total));
