@@ -48,9 +48,12 @@ OPTS = [
         'probe_timeout',
         default=10,
         min=1,
-        help='Seconds get_available_nodes waits for the service before '
-             'reporting the driver "not ready" (Nova then keeps the compute '
-             'node and its allocations instead of deleting them).'),
+        help='Seconds without a reply or heartbeat after which a query '
+             'gives up and the service counts as unreachable: node and '
+             'resource queries then report the driver "not ready" (Nova keeps '
+             'the compute node and its allocations instead of deleting them) '
+             'and the compute service is disabled with an "AUTO:" reason '
+             'until the service answers again.'),
     cfg.IntOpt(
         'init_host_timeout',
         default=300,

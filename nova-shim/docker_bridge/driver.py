@@ -37,6 +37,7 @@ from nova.virt import hardware
 
 from . import client as bridge_client
 from . import conf as bridge_conf  # noqa: F401 - registers [docker_bridge]
+from . import errors
 from . import projection
 
 CONF = nova.conf.CONF
@@ -98,13 +99,21 @@ class DockerBridgeDriver(driver.ComputeDriver):
         self._last_answer_at = time.monotonic()
         return result
 
-    def _quick(self, operation, instance=None):
-        """A query bounded by rpc_timeout, with the instance's identity."""
-        args = {}
+    def _quick(self, operation, instance=None, args=None):
+        """A query bounded by rpc_timeout. Under heartbeats every half
+        probe_timeout: a dead service is noticed within probe_timeout, a
+        slow one still gets rpc_timeout."""
+        args = dict(args or {})
         if instance is not None:
             args['instance'] = projection.instance_ref(instance)
         return self._call(operation, args, self._opts.rpc_timeout,
+                          call_monitor_timeout=self._probe_window,
                           instance_uuid=instance.uuid if instance else None)
+
+    @property
+    def _probe_window(self):
+        # oslo sends no heartbeat request below 2 s.
+        return max(2, self._opts.probe_timeout)
 
     def _long(self, operation, instance, args=None, context=None,
               call_timeout=None):
@@ -126,13 +135,12 @@ class DockerBridgeDriver(driver.ComputeDriver):
         reconciles its containers); gives up after init_host_timeout."""
         self._nodename = host
         deadline = time.monotonic() + self._opts.init_host_timeout
-        window = self._opts.probe_timeout
         next_warning = 0.0
         while True:
             try:
                 self._call('init_host', {'host': host},
                            self._opts.operation_timeout,
-                           call_monitor_timeout=max(2, window))
+                           call_monitor_timeout=self._probe_window)
             except exception.VirtDriverNotReady as e:
                 if time.monotonic() >= deadline:
                     raise exception.VirtDriverNotReady(
@@ -162,7 +170,7 @@ class DockerBridgeDriver(driver.ComputeDriver):
         fresh = (self._last_answer_at is not None and
                  time.monotonic() - self._last_answer_at < _NODES_FRESH_S)
         if refresh or not fresh:
-            self._fetch_resources(self._opts.probe_timeout)
+            self._fetch_resources()
         return [self._nodename]
 
     def node_is_available(self, nodename):
@@ -171,13 +179,13 @@ class DockerBridgeDriver(driver.ComputeDriver):
     def get_available_resource(self, nodename):
         if (self._resources is None or
                 time.monotonic() - self._resources_at > _RESOURCES_FRESH_S):
-            self._fetch_resources(self._opts.rpc_timeout)
+            self._fetch_resources()
         return dict(self._resources)
 
-    def _fetch_resources(self, timeout):
+    def _fetch_resources(self):
         try:
-            raw = self._call('get_available_resource',
-                             {'nodename': self._nodename}, timeout)
+            raw = self._quick('get_available_resource',
+                              args={'nodename': self._nodename})
         except exception.VirtDriverNotReady as e:
             self._note_reachable(False, e.format_message())
             raise
@@ -283,8 +291,20 @@ class DockerBridgeDriver(driver.ComputeDriver):
     def get_host_ip_addr(self):
         return CONF.my_ip
 
+    def _unreachable(self, operation):
+        """Fails API-synchronous calls at once while the service is known to
+        be down, instead of holding nova-api for the whole timeout."""
+        if self._reachable is False:
+            call = errors.BusFailure(self.bridge.topic, self.bridge.server,
+                                     self._opts.probe_timeout)
+            raise errors.bus_failure(
+                operation, '%s did not answer the last probe' % call.where(),
+                call)
+
     def get_host_uptime(self):
-        return self._call('get_host_uptime', {}, self._opts.api_call_timeout)
+        # Called for every hypervisor in `openstack hypervisor list`: short.
+        self._unreachable('get_host_uptime')
+        return self._call('get_host_uptime', {}, self._opts.probe_timeout)
 
     # ---- instances ---------------------------------------------------------------
 
@@ -366,9 +386,11 @@ class DockerBridgeDriver(driver.ComputeDriver):
         return list(self._quick('list_instance_uuids'))
 
     def get_console_output(self, context, instance):
+        self._unreachable('get_console_output')
         return self._call('get_console_output',
                           {'instance': projection.instance_ref(instance)},
                           self._opts.api_call_timeout, context=context,
+                          call_monitor_timeout=self._probe_window,
                           instance_uuid=instance.uuid)
 
     def delete_instance_files(self, instance):

@@ -77,7 +77,15 @@ def _remote_class(exc):
     return name[:-len('_Remote')] if name.endswith('_Remote') else name
 
 
-def _operation_failure(operation, message):
+def bus_failure(operation, message, call):
+    """The exception for an operation the service could not be asked to do."""
+    if operation == 'get_host_uptime':
+        # nova-api (hypervisor list/show, microversion 2.88+) reports
+        # "uptime: null" for this one instead of failing the whole request.
+        return exception.ComputeServiceUnavailable(message, host=call.server)
+    if operation == 'get_console_output':
+        # nova-api turns this into 404 with our message instead of a 500.
+        return exception.ConsoleNotAvailable(message)
     cls = _OPERATION_FAILURE.get(operation)
     if cls is None:
         return exception.NovaException(message)
@@ -111,7 +119,7 @@ def translate(operation, exc, call, instance_uuid=None):
         if not_ready:
             return exception.VirtDriverNotReady('Virt driver is not ready: '
                                                 + msg)
-        return _operation_failure(operation, msg)
+        return bus_failure(operation, msg, call)
 
     if isinstance(exc, oslo_messaging.RemoteError):
         kind = exc.exc_type or 'RemoteError'
@@ -133,7 +141,7 @@ def translate(operation, exc, call, instance_uuid=None):
         if not_ready:
             return exception.VirtDriverNotReady('Virt driver is not ready: '
                                                 + msg)
-        return _operation_failure(operation, msg)
+        return bus_failure(operation, msg, call)
 
     if isinstance(exc, oslo_messaging.MessagingException):
         msg = ('bus failure calling %s for %s: %s: %s'
@@ -141,7 +149,7 @@ def translate(operation, exc, call, instance_uuid=None):
         if not_ready:
             return exception.VirtDriverNotReady('Virt driver is not ready: '
                                                 + msg)
-        return _operation_failure(operation, msg)
+        return bus_failure(operation, msg, call)
 
     # Anything else is a bug on this side: let Nova log the traceback.
     return exc

@@ -10,6 +10,7 @@
 #                    creates databases and schemas the first time, re-installs
 #                    the shim, waits until nova-compute takes builds)
 #   aio.sh down      stop everything this script started (pid files; state kept)
+#   aio.sh stop NAME stop one service (e.g. bridge, nova-compute); up restarts it
 #   aio.sh status    what runs, on which port; exit 0 only when all is up
 #   aio.sh reset     down, then delete the state directory
 #   aio.sh env       print the exports for the openstack CLI
@@ -565,14 +566,18 @@ cmd="${1:-}"
 case "$cmd" in
   up) up ;;
   down) down ;;
+  stop)
+    [ $# = 1 ] && [[ " ${SERVICES[*]} " == *" $1 "* ]] || die "usage: aio.sh stop {${SERVICES[*]}}"
+    stop_one "$1"
+    ;;
   status) status ;;
   reset) reset ;;
   env) print_env ;;
   openstack) OS_CLIENT_CONFIG_FILE="$STATE/osc/clouds.yaml" OS_CLOUD=e2e exec openstack "$@" ;;
   logs) logs "$@" ;;
-  -h | --help | help) sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+  -h | --help | help) sed -n '2,39p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
   *)
-    sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,39p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
