@@ -13,7 +13,10 @@
 # Idempotent and quick on a ready machine. Runs as root, or with password-less
 # sudo when not root. Never reads stdin; needs no systemd.
 #
-# Usage: scripts/setup.sh [--no-build] [--quiet]
+# Usage: scripts/setup.sh [--no-build] [--quiet] [--with-nova]
+#   --with-nova  also the Debian packages of the all-in-one Nova that
+#                test/e2e/aio.sh runs (nova-api/-conductor/-scheduler,
+#                placement-api, mariadb-server, openstack CLI; ~50 s of apt)
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,12 +24,14 @@ cd "$REPO_ROOT"
 
 BUILD=1
 QUIET=0
+WITH_NOVA=0
 for arg in "$@"; do
   case "$arg" in
     --no-build) BUILD=0 ;;
+    --with-nova) WITH_NOVA=1 ;; # e2e all-in-one packages, see below
     -q | --quiet) QUIET=1 ;;
     -h | --help)
-      sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -40,6 +45,14 @@ QUIET_FLAG=()
 
 export DEBIAN_FRONTEND=noninteractive
 PACKAGES=(docker.io rabbitmq-server python3-oslo.messaging busybox-static iptables ca-certificates glance-api)
+# >>> --with-nova (owner: test/e2e) >>>
+# The all-in-one Zed of test/e2e/aio.sh. Not Debian's nova-compute package: it
+# pulls a hypervisor (libvirt/qemu); nova-compute runs from python3-nova.
+if [ "$WITH_NOVA" = 1 ]; then
+  PACKAGES+=(nova-api nova-conductor nova-scheduler placement-api python3-osc-placement
+    python3-openstackclient uwsgi-plugin-python3 mariadb-server python3-pymysql curl)
+fi
+# <<< --with-nova <<<
 NODE_MAJOR_MIN=20
 
 say() { echo "setup: $*"; }
