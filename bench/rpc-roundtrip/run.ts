@@ -12,7 +12,7 @@
  * Exit status: 0 when every measurement completed (MISS is a result, not a
  * failure, unless --strict), 1 on a failed measurement, 2 on bad arguments.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -430,6 +430,17 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
+/** Which code was measured: commit, and whether src/rpc had uncommitted changes. */
+function codeVersion(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src/rpc'], { cwd: REPO, encoding: 'utf8' }).trim();
+    return `${head}${dirty ? ' + uncommitted src/rpc changes' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
 function report(o: Options, ms: Measurement[]): { allPass: boolean; text: string } {
   const lines: string[] = [];
   const f = (n: number, d = 1): string => n.toFixed(d);
@@ -438,6 +449,7 @@ function report(o: Options, ms: Measurement[]): { allPass: boolean; text: string
       `${o.seconds}s window after ${o.warmup}s warm-up, ` +
       `${o.rounds} round(s) (median), ${os.cpus().length} CPUs, node ${process.version}`,
   );
+  lines.push(`code: ${codeVersion()}${process.env.NODE_OPTIONS ? `; NODE_OPTIONS=${process.env.NODE_OPTIONS}` : ''}`);
   lines.push('');
   const head = ['conc', 'server', 'calls/s', 'p50 ms', 'p90 ms', 'p99 ms', 'srv CPU ms/call', 'srv cores', 'client cores', 'broker cores', 'other cores'];
   const widths = [5, 8, 9, 8, 8, 8, 16, 10, 13, 13, 11];
@@ -513,7 +525,10 @@ async function main(): Promise<void> {
   }
   const { allPass, text } = report(o, measurements);
   process.stdout.write(`${text}\n`);
-  if (o.json) writeFileSync(o.json, `${JSON.stringify({ options: o, measurements }, null, 2)}\n`);
+  if (o.json) {
+    const meta = { code: codeVersion(), node: process.version, cpus: os.cpus().length, nodeOptions: process.env.NODE_OPTIONS ?? null, at: new Date().toISOString() };
+    writeFileSync(o.json, `${JSON.stringify({ meta, options: o, measurements }, null, 2)}\n`);
+  }
   if (o.strict && !allPass) process.exitCode = 1;
 }
 
