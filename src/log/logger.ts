@@ -18,6 +18,8 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
   /** A logger that adds `fields` (and optionally a sub-name) to every line. */
   child(fields: LogFields, name?: string): Logger;
+  /** Whether lines of `level` are written: lets hot paths skip building fields nobody reads. */
+  isEnabled(level: LogLevel): boolean;
 }
 
 /** Options of {@link createLogger}. */
@@ -59,6 +61,7 @@ function makeLogger(name: string, base: LogFields, sink: Sink): Logger {
     warning: (m, f) => emit('warning', m, f),
     error: (m, f) => emit('error', m, f),
     child: (fields, sub) => makeLogger(sub ? `${name}.${sub}` : name, { ...base, ...fields }, sink),
+    isEnabled: (level) => LEVEL_RANK[level] >= sink.min,
   };
 }
 

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { BridgeError } from '../errors/bridge-error.js';
@@ -202,6 +203,8 @@ export class AmqpBus implements Bus {
     const socketOptions: Record<string, unknown> = {
       clientProperties: { connection_name: this.opts.connectionName ?? `nova-docker-bridge:${process.pid}:${randomUUID()}` },
       timeout: 10_000,
+      // Without it an ack and the reply that follows wait on each other's delayed TCP ACK (~40 ms a call).
+      noDelay: true,
     };
     if (secure) {
       if (tls.caFile) socketOptions.ca = [readFileSync(tls.caFile)];
@@ -221,6 +224,7 @@ export class AmqpBus implements Bus {
       },
       socketOptions,
     );
+    coalesceWrites((model as unknown as { connection: { stream: Duplex } }).connection.stream);
     const epoch = ++this.epoch;
     let consumeCh: Channel;
     let publishCh: ConfirmChannel;
@@ -328,6 +332,30 @@ export class AmqpBus implements Bus {
       },
     };
   }
+}
+
+/**
+ * amqplib writes every AMQP frame with its own write(); with TCP_NODELAY each
+ * becomes a segment and a syscall. Corking the socket for the rest of the
+ * event-loop turn sends all frames of that turn (an ack, a reply, heartbeats)
+ * in one writev.
+ */
+function coalesceWrites(stream: Duplex): void {
+  if (typeof stream.cork !== 'function') return;
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    stream.uncork();
+  };
+  stream.write = ((...args: unknown[]): boolean => {
+    if (!corked) {
+      corked = true;
+      stream.cork();
+      process.nextTick(uncork);
+    }
+    return write(...args);
+  }) as typeof stream.write;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

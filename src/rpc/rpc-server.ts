@@ -238,7 +238,7 @@ export class RpcServer {
     if (failure && !stack && failure.module !== 'builtins') {
       log.warning('dispatch failed', { remote_class: `${failure.module}.${failure.class}`, error: failure.message });
     }
-    log.debug('request handled', { ms: Math.round(performance.now() - started), kind: isCall ? 'call' : 'cast' });
+    if (log.isEnabled('debug')) log.debug('request handled', { ms: Math.round(performance.now() - started), kind: isCall ? 'call' : 'cast' });
     if (isCall && req.msgId !== null && req.replyQueue !== null) {
       await this.reply(req.replyQueue, req.msgId, result, failure, stack, log);
     }

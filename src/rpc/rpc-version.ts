@@ -33,8 +33,23 @@ export function parseVersion(v: string): [number, number, number] {
   return [pyInt(parts[0]), pyInt(parts[1]), parts[2] === undefined ? 0 : pyInt(parts[2])];
 }
 
+// Every request carries a version string and servers see few distinct ones: remember the answers
+// (bounded, so a flood of made-up versions cannot grow it).
+const compatCache = new Map<string, boolean>();
+const COMPAT_CACHE_MAX = 256;
+
 /** `version_is_compatible(served, requested)`, evaluated in Python's order; throws VersionError where Python raises. */
 export function isVersionCompatible(served: string, requested: string): boolean {
+  const key = `${served}|${requested}`;
+  const cached = compatCache.get(key);
+  if (cached !== undefined) return cached;
+  const answer = computeCompatible(served, requested);
+  if (compatCache.size >= COMPAT_CACHE_MAX) compatCache.clear();
+  compatCache.set(key, answer);
+  return answer;
+}
+
+function computeCompatible(served: string, requested: string): boolean {
   const req = requested.split('.');
   const imp = served.split('.');
   if (pyInt(req[0]) !== pyInt(imp[0])) return false;
