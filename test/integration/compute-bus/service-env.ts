@@ -19,7 +19,7 @@ import { AmqpBus } from '../../../src/rpc/amqp-bus.js';
 import { RpcClient } from '../../../src/rpc/rpc-client.js';
 import { DEFAULT_TOPOLOGY_FLAGS } from '../../../src/rpc/topology.js';
 import { parseTransportUrl } from '../../../src/rpc/transport-url.js';
-import { silentLogger } from '../../../src/log/logger.js';
+import { silentLogger, type Logger } from '../../../src/log/logger.js';
 import { deleteTopology } from '../rpc/rpc-test-env.js';
 import { DOCKER_SOCKET, PYTHON, REPO_ROOT, TEST_IMAGE, TRANSPORT_URL, uniqueName, waitFor } from '../../helpers/services.js';
 
@@ -157,10 +157,10 @@ export interface TsCaller {
   close(): Promise<void>;
 }
 
-export async function tsCaller(id: ServiceIdentity): Promise<TsCaller> {
+export async function tsCaller(id: ServiceIdentity, logger: Logger = silentLogger): Promise<TsCaller> {
   const bus = new AmqpBus({
     url: parseTransportUrl(TRANSPORT_URL),
-    logger: silentLogger,
+    logger,
     heartbeatSeconds: 60,
     retryIntervalSeconds: 0.2,
     retryBackoffSeconds: 0.2,
@@ -168,7 +168,14 @@ export async function tsCaller(id: ServiceIdentity): Promise<TsCaller> {
     publishTimeoutMs: 10_000,
     connectionName: uniqueName('ndb-cb-client'),
   });
-  await bus.start(AbortSignal.timeout(20_000));
+  // start()'s signal bounds the bus's whole life (abort = close), so it must not fire after start-up.
+  const startDeadline = new AbortController();
+  const timer = setTimeout(() => startDeadline.abort(), 20_000);
+  try {
+    await bus.start(startDeadline.signal);
+  } finally {
+    clearTimeout(timer);
+  }
   const client = new RpcClient({
     bus,
     exchange: EXCHANGE,
@@ -177,6 +184,7 @@ export async function tsCaller(id: ServiceIdentity): Promise<TsCaller> {
     version: '1.0',
     timeoutMs: 60_000,
     flags: DEFAULT_TOPOLOGY_FLAGS,
+    logger,
   });
   return {
     client,
