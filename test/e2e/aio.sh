@@ -425,12 +425,29 @@ schemas() {
 }
 
 # ---- Glance ----------------------------------------------------------------------------------
-glance_up() {
+# scripts/start-glance.sh runs in the background (~10 s) while the rest starts;
+# the URL is fixed up front so configs can be written at once.
+GLANCE_URL="http://127.0.0.1:$GLANCE_PORT"
+GLANCE_JOB=
+
+glance_start() {
+  (
+    GLANCE_STATE_DIR="$STATE/glance" GLANCE_PORT="$GLANCE_PORT" GLANCE_WAIT_S="$WAIT" \
+      bash "$REPO/scripts/start-glance.sh" --quiet >"$STATE/run/glance.url" 2>"$STATE/logs/start-glance.err"
+  ) &
+  GLANCE_JOB=$!
+}
+
+glance_wait() {
   local url
-  url=$(GLANCE_STATE_DIR="$STATE/glance" GLANCE_PORT="$GLANCE_PORT" GLANCE_WAIT_S="$WAIT" \
-    bash "$REPO/scripts/start-glance.sh" --quiet | tail -n 1) || die "Glance did not start (scripts/start-glance.sh)"
-  case "$url" in http://*) ;; *) die "scripts/start-glance.sh printed no URL (got '$url')" ;; esac
-  echo "$url"
+  wait "$GLANCE_JOB" || {
+    tail_log "$STATE/logs/start-glance.err"
+    die "Glance did not start (scripts/start-glance.sh; state in $STATE/glance)"
+  }
+  url=$(tail -n 1 "$STATE/run/glance.url")
+  # start-glance.sh moves to a free port when ours is taken: Nova is configured for ours.
+  [ "$url" = "$GLANCE_URL" ] || die "Glance came up on $url, not $GLANCE_URL: port $GLANCE_PORT is taken; set E2E_GLANCE_PORT"
+  log "Glance at $GLANCE_URL"
 }
 
 # ---- the compute service -------------------------------------------------------------------
@@ -458,10 +475,8 @@ up() {
   flock -w 600 9 || die "another aio.sh holds $STATE/.aio.lock"
   log "state in $STATE; compute host $HOST_NAME; bus $RABBIT/$VHOST"
   rabbit_vhost
-  local glance_url
-  glance_url=$(glance_up)
-  log "Glance at $glance_url"
-  write_configs "$glance_url"
+  glance_start
+  write_configs "$GLANCE_URL"
   mariadb_up
   schemas
   launch placement uwsgi --ini "$STATE/placement/placement-uwsgi.ini"
@@ -498,6 +513,7 @@ up() {
     log "mapping host $HOST_NAME into cell1 (nova-manage cell_v2 discover_hosts)"
     run_logged "nova-manage cell_v2 discover_hosts" nova-manage "${NOVA_ARGS[@]}" cell_v2 discover_hosts
   fi
+  glance_wait
   log "up in $(elapsed) s: nova-compute ($DRIVER) consumes compute.$HOST_NAME"
   print_env
 }
@@ -507,11 +523,32 @@ print_env() {
 }
 
 down() {
-  local s
-  for s in "${SERVICES[@]}"; do stop_one "$s"; done
+  local s pid pids=() names=() i
+  # Everything at once (nova services take 3-6 s each to exit), Glance too.
+  for s in "${SERVICES[@]}"; do
+    if pid=$(our_pid "$s"); then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+      names+=("$s")
+    fi
+    rm -f "$(pidfile "$s")"
+  done
   if [ -d "$STATE/glance" ]; then
-    GLANCE_STATE_DIR="$STATE/glance" bash "$REPO/scripts/start-glance.sh" --stop --quiet
+    GLANCE_STATE_DIR="$STATE/glance" bash "$REPO/scripts/start-glance.sh" --stop --quiet &
   fi
+  for i in "${!pids[@]}"; do
+    pid=${pids[$i]}
+    for _ in $(seq 1 150); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "${names[$i]} (pid $pid) still running after 30 s: SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    log "stopped ${names[$i]}"
+  done
+  wait
 }
 
 status() {
