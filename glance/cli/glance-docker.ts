@@ -3,10 +3,12 @@
  * checks them there. `main` returns the exit code; bin/glance-docker.js runs it.
  */
 import { createReadStream, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
+import { dockerConnectionFromEnv } from '../../src/docker/docker-connection-from-env.js';
+import { DockerodeEngine } from '../../src/docker/dockerode-engine.js';
 import { BridgeError, toBridgeError } from '../../src/errors/bridge-error.js';
-import { DockerodeImageStore } from '../../src/images/dockerode-image-store.js';
 import { initialProperties } from '../../src/images/image-properties.js';
 import { uploadArchive, type ArchiveSource } from '../../src/images/upload-archive.js';
 import { AxiosHttpClient } from '../../src/openstack/axios-http-client.js';
@@ -99,10 +101,9 @@ async function run(args: CliArgs, io: CliIo, signal: AbortSignal): Promise<numbe
 
 async function openSource(args: CliArgs, io: CliIo, signal: AbortSignal): Promise<ArchiveSource> {
   if (args.fromDocker !== null) {
-    const host = io.env.DOCKER_HOST;
-    if (host !== undefined && host !== '' && !host.startsWith('unix://')) throw new UsageError(`--from-docker supports a local Docker socket only (DOCKER_HOST=${host})`);
-    const store = new DockerodeImageStore(host ? { socketPath: host.slice('unix://'.length) } : {});
-    const stream = await store.saveImage(args.fromDocker, signal);
+    // The same adapter the compute service uses: DOCKER_HOST may name a socket or a TCP(+TLS) Engine.
+    const engine = new DockerodeEngine(dockerConnectionFromEnv(io.env, { home: io.env.HOME ?? homedir(), apiTimeoutMs: 60_000 }));
+    const stream = await engine.saveImage(args.fromDocker, signal);
     return { stream, length: null, description: `docker image ${args.fromDocker}` };
   }
   const file = args.positionals[0];

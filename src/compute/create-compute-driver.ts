@@ -15,13 +15,23 @@ export interface ComputeService {
   readonly driver: DockerComputeDriver;
 }
 
+/** The Docker Engine adapter from [docker]: one per process, shared by the driver and the image transfers. */
+export function createDockerEngine(config: BridgeConfig, logger: Logger): DockerodeEngine {
+  return new DockerodeEngine(dockerConnectionFromConfig(config), { logger: logger.child({}, 'docker') });
+}
+
 /**
  * `options.fetchMissingImage` plugs in the Glance download: called when an
  * image is not on the Engine, with the caller's context; without it a missing
- * image is ImageNotFound.
+ * image is ImageNotFound. `options.engine` is the adapter to use (default: a
+ * new one from [docker]).
  */
-export function createComputeDriver(config: BridgeConfig, logger: Logger, options: { fetchMissingImage?: MissingImageHandler } = {}): ComputeService {
-  const engine = new DockerodeEngine(dockerConnectionFromConfig(config), { logger: logger.child({}, 'docker') });
+export function createComputeDriver(
+  config: BridgeConfig,
+  logger: Logger,
+  options: { engine?: DockerodeEngine; fetchMissingImage?: MissingImageHandler } = {},
+): ComputeService {
+  const engine = options.engine ?? createDockerEngine(config, logger);
   const driver = new DockerComputeDriver({
     engine,
     settings: driverSettingsFromConfig(config),

@@ -211,6 +211,19 @@ export interface LoadedImages {
   readonly references: readonly string[];
 }
 
+/** Options of {@link DockerEngine.commitContainer}. */
+export interface CommitOptions {
+  /**
+   * Labels added to the new image's config. Docker merges them with the
+   * container's own labels (it cannot drop any), so they only add.
+   */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The image's comment (`docker history` shows it). */
+  readonly comment?: string;
+  /** Freeze the container while its filesystem is read (consistent snapshot). */
+  readonly pause: boolean;
+}
+
 export interface DockerEngine {
   /**
    * Reaches the Engine, checks it speaks a supported API version and pins the
@@ -263,6 +276,24 @@ export interface DockerEngine {
   listImages(filter: { reference?: string; labels?: Readonly<Record<string, string | null>> }, signal?: AbortSignal): Promise<ImageSummary[]>;
   /** Adds the tag `repo:tag` to an existing image. */
   tagImage(reference: string, repo: string, tag: string, signal?: AbortSignal): Promise<void>;
-  /** `docker load` of a `docker save` tar stream. */
+  /**
+   * `docker load` of a `docker save` tar stream. Resolves once the Engine took
+   * the whole archive. If `tar` fails (errors, or is destroyed before its end)
+   * the load is abandoned and this rejects with that failure (a BridgeError
+   * passes through; anything else becomes ERR_INVALID_IMAGE).
+   */
   loadImage(tar: Readable, signal?: AbortSignal): Promise<LoadedImages>;
+  /**
+   * `docker save REFERENCE`: resolves once the Engine answered (a missing image
+   * is ERR_IMAGE_NOT_FOUND then, before any byte flows) with the archive
+   * stream; failures while it flows are BridgeErrors on the stream.
+   */
+  saveImage(reference: string, signal?: AbortSignal): Promise<Readable>;
+  /**
+   * Removes an image, or one tag of it; false when there was nothing to remove.
+   * Without `force`, an image a container uses is ERR_CONFLICT.
+   */
+  removeImage(reference: string, options: { force: boolean }, signal?: AbortSignal): Promise<boolean>;
+  /** `docker commit`: a new image of the container's filesystem, without a tag; returns its ID ("sha256:…"). */
+  commitContainer(id: string, options: CommitOptions, signal?: AbortSignal): Promise<string>;
 }

@@ -8,7 +8,7 @@
  * goes through translateDockerError.
  */
 import { readFileSync } from 'node:fs';
-import { addAbortSignal, type Readable } from 'node:stream';
+import { addAbortSignal, PassThrough, type Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 import Docker from 'dockerode';
 import { BridgeError } from '../errors/bridge-error.js';
@@ -16,10 +16,12 @@ import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import { abortedByTimeout, withDeadline } from '../util/abort.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { STREAM_CHUNK_BYTES } from '../stream/byte-tap.js';
 import { readSingleFile } from '../util/tar-archive.js';
 import { negotiateApiVersion } from './api-version.js';
 import { resourceFields, toCreateBody } from './create-body.js';
 import type {
+  CommitOptions,
   ContainerCreateSpec,
   ContainerDetails,
   ContainerSummary,
@@ -85,6 +87,9 @@ interface Call {
   /** Milliseconds added to the API timeout (e.g. the stop grace period). */
   readonly extraTimeMs?: number;
 }
+
+/** Extra deadline of calls that move whole images (load, save, commit): they take as long as the image is big. */
+const LONG_TRANSFER_MS = 24 * 3_600_000;
 
 /** Container names/IDs and image references we put in URL paths: no "?", "#", "%", spaces or "..". */
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -503,31 +508,124 @@ export class DockerodeEngine implements DockerEngine {
   }
 
   async loadImage(tar: Readable, signal?: AbortSignal): Promise<LoadedImages> {
-    const c: Call = { operation: 'load image', kind: 'image', method: 'POST', path: '/images/load', query: { quiet: true }, file: tar, stream: true, extraTimeMs: 3_600_000 };
-    const stream = await this.call<Readable>(c, signal);
-    let text = '';
-    await this.drain(c, stream, (chunk) => {
-      text += chunk.toString('utf8');
-    }, signal);
-    const references: string[] = [];
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      let msg: { stream?: unknown; error?: unknown; errorDetail?: { message?: unknown } };
-      try {
-        msg = JSON.parse(line) as typeof msg;
-      } catch {
-        continue;
+    // docker-modem pipes the archive into the request, and pipe() does not end the
+    // request when the source is destroyed without an error: dockerd would wait
+    // for more bytes forever. Any end of the source other than its end aborts.
+    const source = new AbortController();
+    const combined = signal ? AbortSignal.any([signal, source.signal]) : source.signal;
+    let sourceError: unknown = null;
+    const onSourceError = (err: unknown): void => {
+      sourceError ??= err;
+      source.abort(err);
+    };
+    const onSourceClose = (): void => {
+      if (!tar.readableEnded) onSourceError(new BridgeError('ERR_ABORTED', 'the image archive stream was closed before its end'));
+    };
+    tar.once('error', onSourceError);
+    tar.once('close', onSourceClose);
+    const c: Call = { operation: 'load image', kind: 'image', method: 'POST', path: '/images/load', query: { quiet: true }, file: tar, stream: true, extraTimeMs: LONG_TRANSFER_MS };
+    try {
+      const stream = await this.call<Readable>(c, combined);
+      let text = '';
+      await this.drain(c, stream, (chunk) => {
+        text += chunk.toString('utf8');
+      }, combined);
+      if (sourceError !== null) throw sourceError;
+      return { references: parseLoadOutput(text) };
+    } catch (err) {
+      if (sourceError !== null) {
+        if (sourceError instanceof BridgeError) throw sourceError;
+        throw new BridgeError('ERR_INVALID_IMAGE', `load image: reading the archive failed: ${sourceError instanceof Error ? sourceError.message : String(sourceError)}`, { cause: sourceError });
       }
-      if (msg.error !== undefined || msg.errorDetail !== undefined) {
-        const detail = typeof msg.error === 'string' ? msg.error : String(msg.errorDetail?.message ?? 'unknown error');
-        throw new BridgeError('ERR_DOCKER', `load image: Docker Engine reported: ${detail}`);
-      }
-      if (typeof msg.stream === 'string') {
-        // "Loaded image: repo:tag" / "Loaded image ID: sha256:…": the value after the colon-space is stable API output.
-        const m = /^Loaded image(?: ID)?: (\S+)/.exec(msg.stream.trim());
-        if (m) references.push(m[1] as string);
-      }
+      throw err;
+    } finally {
+      tar.off('error', onSourceError);
+      tar.off('close', onSourceClose);
     }
-    return { references };
   }
+
+  async saveImage(reference: string, signal?: AbortSignal): Promise<Readable> {
+    const c: Call = { operation: `save image ${reference}`, kind: 'image', target: reference, method: 'GET', path: `/images/${checkRef(reference)}/get`, stream: true, extraTimeMs: LONG_TRANSFER_MS };
+    const res = await this.call<Readable>(c, signal);
+    return this.translatedStream(c, res, signal);
+  }
+
+  async removeImage(reference: string, options: { force: boolean }, signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.call(
+        { operation: `remove image ${reference}`, kind: 'image', target: reference, method: 'DELETE', path: `/images/${checkRef(reference)}`, query: { force: options.force, noprune: false } },
+        signal,
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof BridgeError && err.code === 'ERR_IMAGE_NOT_FOUND') return false;
+      throw err;
+    }
+  }
+
+  async commitContainer(id: string, options: CommitOptions, signal?: AbortSignal): Promise<string> {
+    const out = await this.call<{ Id?: unknown }>(
+      {
+        operation: `commit container ${id}`,
+        kind: 'container',
+        target: id,
+        method: 'POST',
+        path: '/commit',
+        query: { container: checkId(id), pause: options.pause, ...(options.comment === undefined ? {} : { comment: options.comment }) },
+        // The body is a container config merged over the container's own: only Labels is set.
+        body: { Labels: { ...options.labels } },
+        // Writing the container's changes as a layer takes as long as they are big.
+        extraTimeMs: LONG_TRANSFER_MS,
+      },
+      signal,
+    );
+    if (typeof out?.Id !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(out.Id)) throw new BridgeError('ERR_DOCKER', `commit container ${id}: the Engine returned no image ID`);
+    return out.Id;
+  }
+
+  /**
+   * The response stream of `c` with its failures as BridgeErrors (the port's
+   * promise): the consumer of a `docker save` sees "Engine unreachable" or
+   * "timeout", not a bare socket error.
+   */
+  private translatedStream(c: Call, res: Readable, signal: AbortSignal | undefined): Readable {
+    const out = new PassThrough({ highWaterMark: STREAM_CHUNK_BYTES });
+    res.once('error', (err: Error) => {
+      const aborted = signal?.aborted ? (abortedByTimeout(signal) ? ('timeout' as const) : ('cancelled' as const)) : err.name === 'AbortError' ? ('timeout' as const) : undefined;
+      out.destroy(translateDockerError(err, { operation: c.operation, kind: c.kind, ...(c.target === undefined ? {} : { target: c.target }), ...(aborted ? { aborted } : {}) }));
+    });
+    // A consumer that gives up (destroys `out`) ends the Engine's transfer too.
+    out.once('close', () => {
+      if (!res.readableEnded) res.destroy();
+    });
+    res.pipe(out);
+    return out;
+  }
+}
+
+/**
+ * The references `docker load` reported. Its output is one JSON message per
+ * line; an in-band error (the HTTP status is already 200) fails the load.
+ */
+export function parseLoadOutput(text: string): string[] {
+  const references: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let msg: { stream?: unknown; error?: unknown; errorDetail?: { message?: unknown } };
+    try {
+      msg = JSON.parse(line) as typeof msg;
+    } catch {
+      continue;
+    }
+    if (msg.error !== undefined || msg.errorDetail !== undefined) {
+      const detail = typeof msg.error === 'string' ? msg.error : String(msg.errorDetail?.message ?? 'unknown error');
+      throw new BridgeError('ERR_DOCKER', `load image: the Docker Engine refused the archive: ${detail}`);
+    }
+    if (typeof msg.stream === 'string') {
+      // "Loaded image: repo:tag" / "Loaded image ID: sha256:…": the value after the colon-space is stable API output.
+      const m = /^Loaded image(?: ID)?: (\S+)/.exec(msg.stream.trim());
+      if (m) references.push(m[1] as string);
+    }
+  }
+  return references;
 }

@@ -27,7 +27,7 @@ import { DigestSink } from '../stream/digest-sink.js';
 import { SideTee } from '../stream/side-tee.js';
 import { raceAbort, throwIfAborted } from '../util/abort.js';
 import type { RequestCredentials } from './glance-access.js';
-import type { LocalImageStore } from './local-image-store.js';
+import { findLocalImage, type LocalImageStore } from './local-image-store.js';
 
 /** The part of Nova's image_meta used here. */
 export interface ImageRef {
@@ -86,7 +86,7 @@ export class ImageEnsurer {
     if (id === null || !TAG.test(id)) throw new BridgeError('ERR_IMAGE_NOT_FOUND', `cannot fetch the image from Glance: image_meta has no usable image ID (${JSON.stringify(id)})`);
     throwIfAborted(signal, `ensure image ${id}`);
     const reference = this.referenceFor(id);
-    const present = await this.o.store.inspectImage(reference, signal);
+    const present = await findLocalImage(this.o.store, reference, signal);
     if (present !== null) return { reference, imageId: present.id, downloaded: false };
 
     let flight = this.flights.get(id);
@@ -136,7 +136,7 @@ export class ImageEnsurer {
     }
     // Only an image we add may be removed again if the data turns out bad.
     const recorded = typeof meta.properties.docker_image_id === 'string' ? meta.properties.docker_image_id : null;
-    const existedBefore = recorded !== null && /^sha256:[0-9a-f]{64}$/.test(recorded) ? (await this.o.store.inspectImage(recorded, signal)) !== null : false;
+    const existedBefore = recorded !== null && /^sha256:[0-9a-f]{64}$/.test(recorded) ? (await findLocalImage(this.o.store, recorded, signal)) !== null : false;
 
     this.log.info('downloading image from Glance into docker load', { image_id: id, size: meta.size, endpoint: glance.endpoint });
     const dl = await glance.downloadImageData(id, signal);
@@ -150,7 +150,7 @@ export class ImageEnsurer {
       (s) => ({ ok: true as const, s }),
       (e: unknown) => ({ ok: false as const, e: toBridgeError(e) }),
     );
-    const loadedRefs = loaded.status === 'fulfilled' ? loaded.value : [];
+    const loadedRefs = loaded.status === 'fulfilled' ? loaded.value.references : [];
 
     const fail = async (err: BridgeError): Promise<never> => {
       const removed = await this.removeLoaded(await this.loadedImages(inspected.ok ? inspected.s.images : null, loadedRefs), existedBefore);
@@ -174,7 +174,7 @@ export class ImageEnsurer {
       return fail(new BridgeError('ERR_INVALID_IMAGE', `Glance image ${id} holds ${summary.images.length} docker images; one is expected`));
     }
     const imageId = (summary.images[0] as { imageId: string }).imageId;
-    const local = await this.o.store.inspectImage(imageId, signal);
+    const local = await findLocalImage(this.o.store, imageId, signal);
     if (local === null) return fail(new BridgeError('ERR_DOCKER', `docker load reported ${loadedRefs.join(', ') || 'nothing'}, but image ${imageId} from the archive's manifest is not there`));
     await this.o.store.tagImage(imageId, this.o.repository, id.toLowerCase(), signal);
     this.log.info('image downloaded, verified and tagged', { image_id: id, docker_image_id: imageId, reference, bytes: digests.bytes, seconds: (Date.now() - started) / 1000 });
@@ -186,7 +186,7 @@ export class ImageEnsurer {
     if (fromManifest !== null) return [...fromManifest];
     const out: { imageId: string; repoTags: string[] }[] = [];
     for (const ref of reported) {
-      const local = await this.o.store.inspectImage(ref, AbortSignal.timeout(60_000)).catch(() => null);
+      const local = await findLocalImage(this.o.store, ref, AbortSignal.timeout(60_000)).catch(() => null);
       if (local === null) continue;
       const known = out.find((x) => x.imageId === local.id);
       const tags = ref.startsWith('sha256:') ? [] : [ref];
@@ -214,7 +214,7 @@ export class ImageEnsurer {
     };
     for (const img of images) {
       for (const tag of img.repoTags) {
-        const local = await this.o.store.inspectImage(tag, AbortSignal.timeout(60_000)).catch(() => null);
+        const local = await findLocalImage(this.o.store, tag, AbortSignal.timeout(60_000)).catch(() => null);
         if (local?.id === img.imageId) await remove(tag);
       }
       await remove(img.imageId);

@@ -5,17 +5,17 @@
  * terminator in front of the real socket, with certificates made by openssl).
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerCreateSpec } from '../../../src/docker/docker-engine.js';
 import { DockerodeEngine } from '../../../src/docker/dockerode-engine.js';
 import { BridgeError, isBridgeError } from '../../../src/errors/bridge-error.js';
 import { packTar } from '../../../src/util/tar-archive.js';
 import { DOCKER_SOCKET, TEST_IMAGE, TEST_LABEL, run, uniqueName } from '../../helpers/services.js';
+import { startTlsDockerProxy, type TlsDockerProxy } from '../../helpers/tls-docker-proxy.js';
 
 const engine = new DockerodeEngine({ hostUrl: `unix://${DOCKER_SOCKET}`, apiTimeoutMs: 30_000 });
 const label = uniqueName('adapter');
@@ -209,54 +209,19 @@ describe('DockerodeEngine on the local socket', () => {
 });
 
 describe('DockerodeEngine over TCP with TLS client certificates', () => {
-  let dir: string;
-  let server: tls.Server;
+  let proxy: TlsDockerProxy;
   let port: number;
 
-  const openssl = (args: string[]): Promise<unknown> => run('openssl', args, { cwd: dir });
-
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ndb-tls-'));
-    await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=ndb-test-ca']);
-    for (const [name, ext] of [
-      ['server', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth'],
-      ['client', 'extendedKeyUsage=clientAuth'],
-    ] as const) {
-      await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-      await run('sh', ['-c', `printf '%s\\n' "${ext}" > ${name}.ext`], { cwd: dir });
-      await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '1', '-extfile', `${name}.ext`]);
-    }
-    // TLS terminator requiring a client certificate signed by the CA, relaying to the real socket.
-    server = tls.createServer(
-      {
-        key: readFileSync(path.join(dir, 'server.key')),
-        cert: readFileSync(path.join(dir, 'server.pem')),
-        ca: readFileSync(path.join(dir, 'ca.pem')),
-        requestCert: true,
-        rejectUnauthorized: true,
-      },
-      (client) => {
-        const upstream = net.connect(DOCKER_SOCKET);
-        client.pipe(upstream).pipe(client);
-        client.on('error', () => upstream.destroy());
-        upstream.on('error', () => client.destroy());
-      },
-    );
-    server.on('tlsClientError', () => undefined);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as net.AddressInfo).port;
+    proxy = await startTlsDockerProxy();
+    port = proxy.port;
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    rmSync(dir, { recursive: true, force: true });
+    await proxy.close();
   });
 
-  const files = (): { caFile: string; certFile: string; keyFile: string } => ({
-    caFile: path.join(dir, 'ca.pem'),
-    certFile: path.join(dir, 'client.pem'),
-    keyFile: path.join(dir, 'client.key'),
-  });
+  const files = (): { caFile: string; certFile: string; keyFile: string } => ({ ...proxy.files });
 
   it('tcp:// with ca/cert/key speaks TLS and drives containers', async () => {
     const remote = new DockerodeEngine({ hostUrl: `tcp://127.0.0.1:${port}`, apiTimeoutMs: 30_000, ...files() });

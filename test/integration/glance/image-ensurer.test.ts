@@ -13,7 +13,8 @@ import { AxiosHttpClient } from '../../../src/openstack/axios-http-client.js';
 import { GlanceClient } from '../../../src/openstack/glance-client.js';
 import type { HttpClient, HttpRequest } from '../../../src/openstack/http-client.js';
 import { staticToken } from '../../../src/openstack/token-source.js';
-import { DockerodeImageStore } from '../../../src/images/dockerode-image-store.js';
+import { DockerodeEngine } from '../../../src/docker/dockerode-engine.js';
+import { findLocalImage } from '../../../src/images/local-image-store.js';
 import { GlanceAccess } from '../../../src/images/glance-access.js';
 import { ImageEnsurer } from '../../../src/images/image-ensurer.js';
 import { packEntries } from '../../helpers/docker-archives.js';
@@ -24,7 +25,7 @@ const REPOSITORY = 'nova-docker-bridge-test/glance';
 const token = uniqueName('ensure');
 let glance: GlanceClient;
 let url: string;
-const store = new DockerodeImageStore({ socketPath: DOCKER_SOCKET });
+const store = new DockerodeEngine({ hostUrl: `unix://${DOCKER_SOCKET}`, apiTimeoutMs: 60_000 });
 const glanceIds: string[] = [];
 const dockerRefs: string[] = [];
 
@@ -63,7 +64,7 @@ async function uploadToGlance(data: Buffer, name: string, props: Record<string, 
 }
 
 async function dockerHas(ref: string): Promise<boolean> {
-  return (await store.inspectImage(ref)) !== null;
+  return (await findLocalImage(store, ref)) !== null;
 }
 
 /** Offset of an entry's data inside a tar buffer. */
@@ -108,7 +109,7 @@ describe('ImageEnsurer (Glance → docker load)', () => {
     const e = ensurer(http);
     const first = await e.ensureImage({ id }, { authToken: null });
     expect(first).toEqual({ reference: `${REPOSITORY}:${id}`, imageId: a.imageId, downloaded: true });
-    expect((await store.inspectImage(`${REPOSITORY}:${id}`))?.id).toBe(a.imageId);
+    expect((await findLocalImage(store, `${REPOSITORY}:${id}`))?.id).toBe(a.imageId);
     expect(await dockerHas(a.repoTag)).toBe(true);
     const second = await e.ensureImage({ id }, { authToken: null });
     expect(second).toEqual({ reference: `${REPOSITORY}:${id}`, imageId: a.imageId, downloaded: false });
