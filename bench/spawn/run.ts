@@ -7,21 +7,27 @@
  * Destroying is outside the timed part. Prints p50/p90/mean/max, the ratios
  * and PASS/MISS against the goals (≤ 1.10× sequential, ≤ 1.25× concurrent,
  * on mean latency), plus where the bus path's time goes: the service's own
- * spawn time (its "instance spawned" log line) versus RPC and queueing.
+ * spawn time (its "instance spawned" log line) versus RPC and queueing, and
+ * the CPU each process (this client, the service, dockerd, containerd, the
+ * broker) spent per spawn.
+ *
+ * By default the test image is tagged `glance-image:<random Glance ID>` for
+ * the run, as a Glance download tags it, so spawn finds it with its first
+ * lookup; `--image-by name` leaves that tag absent (one 404 more per spawn).
  *
  * Sequential runs alternate bus and direct spawns (swapping who goes first
  * every iteration) so drift on the shared machine hits both alike; concurrent
  * batches alternate per round.
  *
  * Usage: npx tsx bench/spawn/run.ts [--count 50] [--concurrency 10] [--warmup 5]
- *          [--rounds 1] [--url rabbit://guest:guest@127.0.0.1:5672/]
+ *          [--rounds 1] [--image-by glance-tag|name] [--url rabbit://guest:guest@127.0.0.1:5672/]
  *          [--docker-socket /var/run/docker.sock] [--json FILE] [--strict]
  * Exit status: 0 when every measurement completed (MISS is a result, not a
  * failure, unless --strict), 1 on a failed measurement, 2 on bad arguments.
  */
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +48,8 @@ import { parseTransportUrl } from '../../src/rpc/transport-url.js';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
 const IMAGE = 'nova-docker-bridge-test/busybox:latest';
+/** [compute] glance_image_repository's default: downloaded Glance images are tagged <this>:<image ID>. */
+const GLANCE_REPO = 'glance-image';
 const GOAL_SEQUENTIAL = 1.1;
 const GOAL_CONCURRENT = 1.25;
 
@@ -56,6 +64,8 @@ interface Options {
   dockerSocket: string;
   json: string | null;
   strict: boolean;
+  /** How spawn finds the image: by the Glance-ID tag a downloaded image gets (production), or by name after that tag misses. */
+  imageBy: 'glance-tag' | 'name';
 }
 
 interface Stats {
@@ -76,18 +86,30 @@ interface Measurement {
   stats: Stats;
   /** Bus only: the service's own spawn time per instance (its log), ms. */
   service_ms?: Stats;
+  /** CPU milliseconds per spawn during the batch, by process. */
+  cpu_ms_per_spawn: Record<string, number>;
 }
 
 function usage(msg: string): never {
   process.stderr.write(
-    `${msg}\nusage: npx tsx bench/spawn/run.ts [--count 50] [--concurrency 10] [--warmup 5] [--rounds 1] ` +
+    `${msg}\nusage: npx tsx bench/spawn/run.ts [--count 50] [--concurrency 10] [--warmup 5] [--rounds 1] [--image-by glance-tag|name] ` +
       '[--url rabbit://guest:guest@127.0.0.1:5672/] [--docker-socket /var/run/docker.sock] [--json FILE] [--strict]\n',
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { count: 50, concurrency: 10, warmup: 5, rounds: 1, url: 'rabbit://guest:guest@127.0.0.1:5672/', dockerSocket: '/var/run/docker.sock', json: null, strict: false };
+  const o: Options = {
+    count: 50,
+    concurrency: 10,
+    warmup: 5,
+    rounds: 1,
+    url: 'rabbit://guest:guest@127.0.0.1:5672/',
+    dockerSocket: '/var/run/docker.sock',
+    json: null,
+    strict: false,
+    imageBy: 'glance-tag',
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--strict') {
@@ -123,6 +145,10 @@ function parseArgs(argv: string[]): Options {
       case '--json':
         o.json = value;
         break;
+      case '--image-by':
+        if (value !== 'glance-tag' && value !== 'name') usage(`--image-by must be glance-tag or name, got ${JSON.stringify(value)}`);
+        o.imageBy = value;
+        break;
       default:
         usage(`unknown option ${flag}`);
     }
@@ -137,6 +163,63 @@ function stats(xs: readonly number[]): Stats {
 }
 
 const f = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+
+// ---- CPU accounting -----------------------------------------------------------------------
+
+const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat times are in these ticks
+
+/** utime+stime of a process and its waited-for children, ms; null when it cannot be read. */
+function procCpuMs(pid: number | null): number | null {
+  if (pid === null) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the ")" of the command name: state is field 3, utime 14, stime 15, cutime 16, cstime 17.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = [11, 12, 13, 14].reduce((a, i) => a + Number(rest[i] ?? 0), 0);
+    return (ticks * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+function pidFromFile(file: string): number | null {
+  try {
+    const n = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The first process whose command name is exactly `comm`. */
+function pidByComm(comm: string): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+}
+
+type CpuSnapshot = Record<string, number | null>;
+
+function cpuSnapshot(pids: Record<string, number | null>): CpuSnapshot {
+  const out: CpuSnapshot = {};
+  for (const [name, pid] of Object.entries(pids)) out[name] = name === 'client' ? (process.cpuUsage().user + process.cpuUsage().system) / 1000 : procCpuMs(pid);
+  return out;
+}
+
+function cpuPerSpawn(before: CpuSnapshot, after: CpuSnapshot, spawns: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, a] of Object.entries(after)) {
+    const b = before[name];
+    if (a !== null && a !== undefined && b !== null && b !== undefined) out[name] = (a - b) / spawns;
+  }
+  return out;
+}
 
 // ---- the service under test ------------------------------------------------------------
 
@@ -261,6 +344,8 @@ interface Ctx {
   readonly imageId: string;
   readonly hostCpus: number;
   readonly glanceId: string;
+  /** Processes whose CPU is accounted per batch. */
+  readonly pids: Record<string, number | null>;
 }
 
 async function busSpawn(ctx: Ctx, uuid: string): Promise<void> {
@@ -304,10 +389,18 @@ async function timed(fn: () => Promise<void>): Promise<number> {
 }
 
 /** `count` spawns of `mode` with `concurrency` in flight; destroys afterwards (untimed). */
-async function batch(ctx: Ctx, mode: Mode, count: number, concurrency: number): Promise<{ latencies: number[]; wall: number; uuids: string[] }> {
+interface BatchResult {
+  latencies: number[];
+  wall: number;
+  uuids: string[];
+  cpu: Record<string, number>;
+}
+
+async function batch(ctx: Ctx, mode: Mode, count: number, concurrency: number): Promise<BatchResult> {
   const uuids = Array.from({ length: count }, () => randomUUID());
   const latencies: number[] = new Array<number>(count);
   let next = 0;
+  const cpu0 = cpuSnapshot(ctx.pids);
   const t0 = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
@@ -315,8 +408,9 @@ async function batch(ctx: Ctx, mode: Mode, count: number, concurrency: number): 
     }),
   );
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = cpuPerSpawn(cpu0, cpuSnapshot(ctx.pids), count);
   await cleanupUuids(ctx, mode, uuids, concurrency);
-  return { latencies, wall, uuids };
+  return { latencies, wall, uuids, cpu };
 }
 
 async function cleanupUuids(ctx: Ctx, mode: Mode, uuids: readonly string[], concurrency: number): Promise<void> {
@@ -329,13 +423,16 @@ async function cleanupUuids(ctx: Ctx, mode: Mode, uuids: readonly string[], conc
 }
 
 /** Sequential, interleaved: bus and direct alternate, and which goes first alternates too. */
-async function sequential(ctx: Ctx, count: number): Promise<Record<Mode, { latencies: number[]; wall: number; uuids: string[] }>> {
-  const out: Record<Mode, { latencies: number[]; wall: number; uuids: string[] }> = { bus: { latencies: [], wall: 0, uuids: [] }, direct: { latencies: [], wall: 0, uuids: [] } };
+async function sequential(ctx: Ctx, count: number): Promise<Record<Mode, BatchResult>> {
+  const out: Record<Mode, BatchResult> = { bus: { latencies: [], wall: 0, uuids: [], cpu: {} }, direct: { latencies: [], wall: 0, uuids: [], cpu: {} } };
   for (let i = 0; i < count; i++) {
     const order: Mode[] = i % 2 === 0 ? ['bus', 'direct'] : ['direct', 'bus'];
     for (const mode of order) {
       const uuid = randomUUID();
+      const cpu0 = cpuSnapshot(ctx.pids);
       const ms = await timed(() => SPAWN[mode](ctx, uuid));
+      const cpu = cpuPerSpawn(cpu0, cpuSnapshot(ctx.pids), count);
+      for (const [k, v] of Object.entries(cpu)) out[mode].cpu[k] = (out[mode].cpu[k] ?? 0) + v;
       out[mode].latencies.push(ms);
       out[mode].wall += ms;
       out[mode].uuids.push(uuid);
@@ -345,8 +442,16 @@ async function sequential(ctx: Ctx, count: number): Promise<Record<Mode, { laten
   return out;
 }
 
-function measurement(ctx: Ctx, mode: Mode, concurrency: number, round: number, r: { latencies: number[]; wall: number; uuids: string[] }): Measurement {
-  const m: Measurement = { mode, concurrency, round, latencies_ms: r.latencies.map((x) => Math.round(x * 100) / 100), wall_ms: Math.round(r.wall), stats: stats(r.latencies) };
+function measurement(ctx: Ctx, mode: Mode, concurrency: number, round: number, r: BatchResult): Measurement {
+  const m: Measurement = {
+    mode,
+    concurrency,
+    round,
+    latencies_ms: r.latencies.map((x) => Math.round(x * 100) / 100),
+    wall_ms: Math.round(r.wall),
+    stats: stats(r.latencies),
+    cpu_ms_per_spawn: Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v * 10) / 10])),
+  };
   if (mode === 'bus') {
     const svc = serviceSpawnMs(ctx.b);
     const own = r.uuids.map((u) => svc.get(u)).filter((x): x is number => x !== undefined);
@@ -397,6 +502,13 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   const results: Measurement[] = [];
+  const glanceId = randomUUID();
+  let tagged = false;
+  const untag = async (): Promise<void> => {
+    // Removes only our tag: the image keeps its other names.
+    if (tagged) await docker.getImage(`${GLANCE_REPO}:${glanceId}`).remove({ noprune: true }).catch(() => undefined);
+    tagged = false;
+  };
   try {
     // start()'s signal bounds the bus's whole life (abort = close): a deadline for start-up only.
     const startDeadline = new AbortController();
@@ -407,6 +519,11 @@ async function main(): Promise<number> {
       clearTimeout(timer);
     }
     await startService(b);
+    if (o.imageBy === 'glance-tag') {
+      await docker.getImage(IMAGE).tag({ repo: GLANCE_REPO, tag: glanceId });
+      tagged = true;
+    }
+    const localEngine = o.dockerSocket === '/var/run/docker.sock';
     const ctx: Ctx = {
       b,
       docker,
@@ -414,11 +531,18 @@ async function main(): Promise<number> {
       settings: driverSettingsFromConfig(loadConfig([b.configFile])),
       imageId: image.Id,
       hostCpus: info.NCPU,
-      glanceId: randomUUID(),
+      glanceId,
+      pids: {
+        client: process.pid,
+        service: b.service?.pid ?? null,
+        dockerd: localEngine ? pidFromFile('/var/run/docker.pid') : null,
+        containerd: localEngine ? pidFromFile('/var/run/docker/containerd/containerd.pid') : null,
+        broker: pidByComm('beam.smp'),
+      },
     };
     process.stdout.write(
       `bench/spawn: Docker ${info.ServerVersion} (${info.NCPU} CPUs, ${info.Driver}), image ${IMAGE}, ${o.count} spawns sequential and at concurrency ${o.concurrency}, ` +
-        `${o.rounds} round(s), warm-up ${o.warmup} per mode\n`,
+        `${o.rounds} round(s), warm-up ${o.warmup} per mode, image found by ${o.imageBy === 'glance-tag' ? `its Glance tag ${GLANCE_REPO}:${glanceId}` : 'name (Glance tag absent)'}\n`,
     );
     // Warm-up: first create of an image, connection pools, JIT.
     for (const mode of ['bus', 'direct'] as const) await batch(ctx, mode, o.warmup, 1);
@@ -438,10 +562,12 @@ async function main(): Promise<number> {
     }
     process.stderr.write(`bench/spawn: measurement failed: ${(err as Error).stack ?? String(err)}\nservice log kept in ${kept}\n`);
     await cleanup(docker, b, client, bus, o.url);
+    await untag();
     return 1;
   }
   const left = await leftovers(docker, b.host);
   await cleanup(docker, b, client, bus, o.url);
+  await untag();
   if (left.length > 0) process.stderr.write(`bench/spawn: WARNING: ${left.length} container(s) were left behind by the runs (removed now)\n`);
 
   const report = render(results, o);
@@ -484,6 +610,11 @@ function render(results: Measurement[], o: Options): { text: string; verdicts: u
     lines.push(
       `${m.mode.padEnd(7)} ${String(m.concurrency).padStart(4)} ${String(m.round).padStart(5)} ${String(s.n).padStart(5)} ${f(s.p50).padStart(8)} ${f(s.p90).padStart(8)} ${f(s.mean).padStart(8)} ${f(s.max).padStart(8)} ${f(m.wall_ms / 1000, 2).padStart(8)}   ${m.service_ms ? f(m.service_ms.mean) : ''}`,
     );
+  }
+  const procs = [...new Set(results.flatMap((m) => Object.keys(m.cpu_ms_per_spawn)))];
+  lines.push('', `CPU ms per spawn    ${procs.map((p) => p.padStart(11)).join('')}`);
+  for (const m of results) {
+    lines.push(`${m.mode.padEnd(7)} conc ${String(m.concurrency).padStart(3)}    ${procs.map((p) => f(m.cpu_ms_per_spawn[p] ?? NaN).padStart(11)).join('')}`);
   }
   const verdicts: Array<Record<string, unknown>> = [];
   let allPass = true;
