@@ -341,6 +341,10 @@ debug = $DEBUG
 
 [compute]
 state_dir = $STATE/bridge/instances
+
+[glance]
+# Images missing on the Engine are downloaded from here at spawn (noauth Glance).
+api_servers = $glance_url
 EOF
 
   cat >"$STATE/osc/clouds.yaml" <<EOF
