@@ -18,6 +18,7 @@ import {
   parseNoArgs,
   parsePowerOffArgs,
   parseRebootArgs,
+  parseSnapshotArgs,
   parseSpawnArgs,
 } from './payloads.js';
 
@@ -36,6 +37,7 @@ export const COMPUTE_METHODS = [
   'suspend',
   'resume',
   'live_resize',
+  'snapshot',
   'get_info',
   'instance_exists',
   'list_instances',
@@ -86,6 +88,7 @@ export function createComputeEndpoint(driver: DockerComputeDriver, logger: Logge
     suspend: method('suspend', parseInstanceArgs, (a, s) => driver.suspend(a, s)),
     resume: method('resume', parseInstanceArgs, (a, s) => driver.resume(a, s)),
     live_resize: method('live_resize', parseLiveResizeArgs, (a, s) => driver.live_resize(a, s)),
+    snapshot: method('snapshot', parseSnapshotArgs, (a, s, ctx) => driver.snapshot(a, s, ctx)),
     get_info: method('get_info', parseInstanceArgs, (a, s) => driver.get_info(a, s)),
     instance_exists: method('instance_exists', parseInstanceArgs, (a, s) => driver.instance_exists(a, s)),
     list_instances: method('list_instances', parseNoArgs, (_a, s) => driver.list_instances(s)),

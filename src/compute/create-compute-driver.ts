@@ -6,7 +6,7 @@
 import type { BridgeConfig } from '../config/options/index.js';
 import { DockerodeEngine } from '../docker/dockerode-engine.js';
 import type { Logger } from '../log/logger.js';
-import { DockerComputeDriver } from './docker-compute-driver.js';
+import { DockerComputeDriver, type SnapshotUploader } from './docker-compute-driver.js';
 import { dockerConnectionFromConfig, driverSettingsFromConfig } from './driver-settings.js';
 import type { MissingImageHandler } from './spawn-instance.js';
 
@@ -23,13 +23,14 @@ export function createDockerEngine(config: BridgeConfig, logger: Logger): Docker
 /**
  * `options.fetchMissingImage` plugs in the Glance download: called when an
  * image is not on the Engine, with the caller's context; without it a missing
- * image is ImageNotFound. `options.engine` is the adapter to use (default: a
- * new one from [docker]).
+ * image is ImageNotFound. `options.uploadSnapshot` plugs in the Glance upload
+ * of snapshot; without it snapshot is not supported. `options.engine` is the
+ * adapter to use (default: a new one from [docker]).
  */
 export function createComputeDriver(
   config: BridgeConfig,
   logger: Logger,
-  options: { engine?: DockerodeEngine; fetchMissingImage?: MissingImageHandler } = {},
+  options: { engine?: DockerodeEngine; fetchMissingImage?: MissingImageHandler; uploadSnapshot?: SnapshotUploader } = {},
 ): ComputeService {
   const engine = options.engine ?? createDockerEngine(config, logger);
   const driver = new DockerComputeDriver({
@@ -37,6 +38,7 @@ export function createComputeDriver(
     settings: driverSettingsFromConfig(config),
     logger: logger.child({}, 'compute'),
     ...(options.fetchMissingImage ? { fetchMissingImage: options.fetchMissingImage } : {}),
+    ...(options.uploadSnapshot ? { uploadSnapshot: options.uploadSnapshot } : {}),
   });
   return { engine, driver };
 }

@@ -21,10 +21,12 @@ import type {
   LiveResizeArgs,
   PowerOffArgs,
   RebootArgs,
+  SnapshotArgs,
   SpawnArgs,
 } from './payloads.js';
 import { powerStateFor, type PowerState } from './power-state.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
+import { snapshotInstance, type SnapshotUploader } from './snapshot-instance.js';
 import { spawnInstance, type MissingImageHandler } from './spawn-instance.js';
 import type { RequestContext } from '../rpc/rpc-endpoint.js';
 import { containerName } from './translate/container-name.js';
@@ -55,7 +57,11 @@ export interface DriverDeps {
   readonly statDisk?: (path: string) => Promise<DiskFigures>;
   /** Fetches an image that is not on the Engine (the Glance download); without it a missing image is ERR_IMAGE_NOT_FOUND. */
   readonly fetchMissingImage?: MissingImageHandler;
+  /** Streams a snapshot's committed image into Glance; without it snapshot is ERR_NOT_SUPPORTED. */
+  readonly uploadSnapshot?: SnapshotUploader;
 }
+
+export type { SnapshotUploader } from './snapshot-instance.js';
 
 async function statfsDisk(path: string): Promise<DiskFigures> {
   const s = await statfs(path);
@@ -73,11 +79,13 @@ export class DockerComputeDriver {
   private readonly rt: InstanceRuntime;
   private readonly statDisk: (path: string) => Promise<DiskFigures>;
   private readonly fetchMissingImage: MissingImageHandler | undefined;
+  private readonly uploadSnapshot: SnapshotUploader | undefined;
 
   constructor(deps: DriverDeps) {
     this.rt = new InstanceRuntime(deps.engine, deps.settings, deps.logger, deps.clock ?? systemClock);
     this.statDisk = deps.statDisk ?? statfsDisk;
     this.fetchMissingImage = deps.fetchMissingImage;
+    this.uploadSnapshot = deps.uploadSnapshot;
   }
 
   get settings(): DriverSettings {
@@ -112,6 +120,7 @@ export class DockerComputeDriver {
       removed: report.removed.length,
       interrupted: report.interrupted.length,
       orphan_directories: report.orphanDirectories.length,
+      snapshot_images: report.snapshotImages.length,
     });
     return { engineVersion: version.version, apiVersion: version.apiVersion, reconcile: report };
   }
@@ -289,6 +298,15 @@ export class DockerComputeDriver {
     );
   }
 
+  /**
+   * Nova's snapshot: `docker commit` of the container, its `docker save`
+   * streamed into the (queued) Glance image `image_id` Nova created, verified
+   * against Glance's hashes. `request` carries the caller's token for Glance.
+   */
+  async snapshot(args: SnapshotArgs, signal?: AbortSignal, request?: RequestContext): Promise<void> {
+    await snapshotInstance(this.rt, args, this.uploadSnapshot, request, signal);
+  }
+
   // ---- queries -------------------------------------------------------------------
 
   async get_info(args: InstanceArgs, signal?: AbortSignal): Promise<InstanceInfo> {
@@ -307,7 +325,7 @@ export class DockerComputeDriver {
   /** Nova instance names (instance-0000000e) of our containers; the container name when Nova sent none. */
   async list_instances(signal?: AbortSignal): Promise<string[]> {
     const cs = await this.rt.engine.listContainers(managedFilter(this.settings.host), signal);
-    return cs.map((c) => c.labels[LABEL_INSTANCE_NAME] ?? c.name).sort();
+    return cs.map((c) => c.labels[LABEL_INSTANCE_NAME] || c.name).sort();
   }
 
   async list_instance_uuids(signal?: AbortSignal): Promise<string[]> {

@@ -145,6 +145,10 @@ export interface LiveResizeArgs extends InstanceArgs {
 export interface InitHostArgs {
   readonly host: string;
 }
+export interface SnapshotArgs extends InstanceArgs {
+  /** The Glance image Nova created (queued) for the snapshot's data. */
+  readonly image_id: string;
+}
 export interface AvailableResourceArgs {
   readonly nodename: string | null;
 }
@@ -317,6 +321,14 @@ export function parsePowerOffArgs(raw: unknown): PowerOffArgs {
 export function parseLiveResizeArgs(raw: unknown): LiveResizeArgs {
   const a = args(raw);
   return { instance: parseInstance(a.instance), flavor: parseFlavor(a.flavor, 'flavor') };
+}
+
+export function parseSnapshotArgs(raw: unknown): SnapshotArgs {
+  const a = args(raw);
+  return {
+    instance: parseInstance(a.instance),
+    image_id: reqString(a.image_id, 'image_id', { max: 255, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, patternText: 'a Glance image ID' }).toLowerCase(),
+  };
 }
 
 export function parseInitHostArgs(raw: unknown): InitHostArgs {

@@ -10,10 +10,15 @@
  *   before create, or a destroy that died after removing the container: removed.
  * - A container of ours without a state directory is reported (its hosts file
  *   mount is gone, so it will not start again until destroyed and re-spawned).
+ * - A temporary image a snapshot committed (our snapshot label, our host,
+ *   untagged) outlived its snapshot: removed. Images loaded from Glance carry
+ *   the same label but are tagged, and an image a container uses is refused
+ *   by the Engine (no force), so neither is touched.
  */
 import type { ContainerSummary } from '../docker/docker-engine.js';
 import type { InstanceRuntime } from './instance-runtime.js';
-import { LABEL_INSTANCE_UUID, managedFilter } from './translate/labels.js';
+import { isBridgeError } from '../errors/bridge-error.js';
+import { LABEL_INSTANCE_UUID, LABEL_MANAGED_BY, LABEL_SNAPSHOT_IMAGE, managedFilter } from './translate/labels.js';
 
 export interface ReconcileReport {
   /** Half-made containers removed (instance UUID, Docker status at the time). */
@@ -24,6 +29,8 @@ export interface ReconcileReport {
   readonly orphanDirectories: readonly string[];
   /** Our containers without a state directory. */
   readonly missingState: readonly string[];
+  /** Temporary snapshot images removed (Docker image IDs). */
+  readonly snapshotImages: readonly string[];
 }
 
 export async function reconcile(rt: InstanceRuntime, signal?: AbortSignal): Promise<ReconcileReport> {
@@ -69,5 +76,25 @@ export async function reconcile(rt: InstanceRuntime, signal?: AbortSignal): Prom
   }
   const missingState = [...byUuid.keys()].filter((u) => !dirs.has(u));
   for (const uuid of missingState) log.warning('container has no state directory (its /etc/hosts mount is missing)', { instance: uuid });
-  return { removed, interrupted, orphanDirectories, missingState };
+  const snapshotImages = await removeSnapshotLeftovers(rt, log, signal);
+  return { removed, interrupted, orphanDirectories, missingState, snapshotImages };
+}
+
+async function removeSnapshotLeftovers(rt: InstanceRuntime, log: InstanceRuntime['logger'], signal: AbortSignal | undefined): Promise<string[]> {
+  const images = await rt.engine.listImages({ labels: { [LABEL_SNAPSHOT_IMAGE]: null, [LABEL_MANAGED_BY]: rt.settings.host } }, signal);
+  const removed: string[] = [];
+  for (const img of images) {
+    // Older API versions list an untagged image as "<none>:<none>".
+    if (img.repoTags.some((t) => t !== '<none>:<none>')) continue;
+    try {
+      if (await rt.engine.removeImage(img.id, { force: false }, signal)) {
+        removed.push(img.id);
+        log.warning('removed a temporary snapshot image an interrupted snapshot left', { docker_image_id: img.id, glance_image_id: img.labels[LABEL_SNAPSHOT_IMAGE] ?? null });
+      }
+    } catch (err) {
+      if (!isBridgeError(err, 'ERR_CONFLICT')) throw err;
+      log.info('an untagged snapshot image is in use by a container; kept', { docker_image_id: img.id });
+    }
+  }
+  return removed;
 }

@@ -43,6 +43,12 @@ export interface UploadArchiveDataOptions {
   readonly name: string | null;
   /** The operator's own --property values: never overridden by archive facts. */
   readonly userProperties: Readonly<Record<string, string>>;
+  /**
+   * Properties set (string) or removed (null) with the archive facts after the
+   * upload, over them (a snapshot's `image_location`, and removing the
+   * `docker_repo_tags` it inherited from its base image).
+   */
+  readonly extraProperties?: Readonly<Record<string, string | null>>;
   /** Accept archives Docker 20.10 cannot load (OCI-only, zstd layers). */
   readonly allowUnloadable: boolean;
   /** Wait until Glance reports the image active (it normally is when the upload returns). */
@@ -141,7 +147,7 @@ export async function uploadArchiveData(created: GlanceImage, o: UploadArchiveDa
   if (problems.length > 0) {
     throw new BridgeError('ERR_INVALID_IMAGE', `Glance stored something other than what was sent: ${problems.join('; ')}`, { details: { image_id: created.id } });
   }
-  const desired: Record<string, string | null> = { ...archiveProperties(archive, o.userProperties) };
+  const desired: Record<string, string | null> = { ...archiveProperties(archive, o.userProperties), ...o.extraProperties };
   if (o.name === null) desired.name = defaultImageName(archive);
   const current: Record<string, unknown> = { ...image.properties, name: image.name };
   image = await o.glance.updateImage(created.id, propertyPatch(current, desired), o.signal);

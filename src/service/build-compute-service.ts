@@ -6,19 +6,30 @@ import { createComputeDriver, createDockerEngine } from '../compute/create-compu
 import { createComputeEndpoint } from '../compute/compute-endpoint.js';
 import { novaFailureMapper } from '../compute/nova-failure-mapper.js';
 import type { BridgeConfig } from '../config/options/index.js';
-import { imageEnsurerFromConfig } from '../images/image-ensurer-from-config.js';
+import type { RequestCredentials } from '../images/glance-access.js';
+import { glanceAccessFromConfig, imageEnsurerFromConfig } from '../images/image-ensurer-from-config.js';
+import { SnapshotUploader } from '../images/snapshot-uploader.js';
 import type { Logger } from '../log/logger.js';
+import type { RequestContext } from '../rpc/rpc-endpoint.js';
 import { ComputeService } from './compute-service.js';
 
 export async function buildComputeService(config: BridgeConfig, logger: Logger): Promise<ComputeService> {
   // One Docker adapter for containers and image transfers alike (local socket or TCP+TLS).
   const engine = createDockerEngine(config, logger);
-  const images = imageEnsurerFromConfig(config, { store: engine, logger: logger.child({}, 'images') });
+  const imagesLog = logger.child({}, 'images');
+  const access = glanceAccessFromConfig(config, { logger: imagesLog });
+  const images = imageEnsurerFromConfig(config, { store: engine, access, logger: imagesLog });
+  const snapshots = new SnapshotUploader({ store: engine, glanceFor: (req, signal) => access.client(req, signal), logger: imagesLog });
+  // Glance is called with the caller's token (and catalog) when it sent one, as Nova does.
+  const credentials = (request: RequestContext | undefined): RequestCredentials => ({ authToken: request?.authToken ?? null, serviceCatalog: request?.values.service_catalog });
   const { driver } = createComputeDriver(config, logger, {
     engine,
-    // A missing image is streamed from Glance into docker load, with the caller's token when it sent one.
-    fetchMissingImage: async (image, request, signal) =>
-      (await images.ensureImage(image, { authToken: request?.authToken ?? null, serviceCatalog: request?.values.service_catalog }, signal)).reference,
+    // A missing image is streamed from Glance into docker load.
+    fetchMissingImage: async (image, request, signal) => (await images.ensureImage(image, credentials(request), signal)).reference,
+    // A snapshot's committed image is streamed from docker save into the Glance image Nova created.
+    uploadSnapshot: async (job, request, signal) => {
+      await snapshots.upload({ glanceImageId: job.glanceImageId, projectId: job.instance.project_id, commit: job.commit }, credentials(request), signal);
+    },
   });
   return new ComputeService({
     config,

@@ -11,6 +11,12 @@ export const LABEL_FLAVOR_ROOT_GB = 'org.openstack.nova.flavor-root-gb';
 export const LABEL_IMAGE_ID = 'org.openstack.glance.image-id';
 /** Value: the compute host (`[DEFAULT] host`) that manages the container. */
 export const LABEL_MANAGED_BY = 'org.openstack.nova-docker-bridge.host';
+/**
+ * On the temporary image a snapshot commits (value: the Glance image ID it
+ * fills). With the managed-by label the container lends it, start-up
+ * reconciliation finds what a crash mid-snapshot left.
+ */
+export const LABEL_SNAPSHOT_IMAGE = 'org.openstack.nova-docker-bridge.snapshot-image';
 
 /** Label filter selecting every container managed by `host`. */
 export function managedFilter(host: string): Record<string, string> {
@@ -26,16 +32,24 @@ export interface LabelFacts {
   readonly imageId: string | null;
 }
 
+/**
+ * The container's labels. Unknown optional facts are set empty rather than
+ * left out: an image committed from another instance (a snapshot) carries
+ * that instance's labels, and Docker merges image labels under the
+ * container's, so an omitted key would show the other instance's value.
+ * Readers treat "" as unknown.
+ */
 export function instanceLabels(f: LabelFacts): Record<string, string> {
-  const labels: Record<string, string> = {
+  return {
     [LABEL_MANAGED_BY]: f.host,
     [LABEL_INSTANCE_UUID]: f.uuid,
     [LABEL_FLAVOR_ROOT_GB]: String(f.rootGb),
+    [LABEL_INSTANCE_NAME]: f.instanceName ?? '',
+    [LABEL_FLAVOR_NAME]: f.flavorName ?? '',
+    [LABEL_IMAGE_ID]: f.imageId ?? '',
+    // Never inherited from a snapshot's image: it marks only the temporary committed image.
+    [LABEL_SNAPSHOT_IMAGE]: '',
   };
-  if (f.instanceName !== null) labels[LABEL_INSTANCE_NAME] = f.instanceName;
-  if (f.flavorName !== null) labels[LABEL_FLAVOR_NAME] = f.flavorName;
-  if (f.imageId !== null) labels[LABEL_IMAGE_ID] = f.imageId;
-  return labels;
 }
 
 /** True when the labels say: managed by `host`, for instance `uuid` (when given). */

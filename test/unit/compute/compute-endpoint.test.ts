@@ -51,6 +51,7 @@ describe('createComputeEndpoint', () => {
     ['live_resize', { instance: { uuid: UUID }, flavor: { vcpus: 1 } }, /flavor\.memory_mb must be an integer/],
     ['get_info', {}, /instance must be an object/],
     ['init_host', {}, /host must be a string/],
+    ['snapshot', { instance: { uuid: UUID } }, /image_id must be a string/],
   ])('%s validates before the driver sees anything', async (name, args, message) => {
     const { driver, calls } = recordingDriver();
     const ep = createComputeEndpoint(driver, silentLogger);

@@ -5,6 +5,7 @@ import {
   parseInitHostArgs,
   parseInstanceArgs,
   parseLiveResizeArgs,
+  parseSnapshotArgs,
   parseNoArgs,
   parsePowerOffArgs,
   parseRebootArgs,
@@ -177,6 +178,21 @@ describe('other methods', () => {
   });
   it('power_off refuses a negative timeout', () => {
     expect(refusal(() => parsePowerOffArgs({ instance: { uuid: UUID }, timeout: -1 }))).toMatch(/^timeout must be >= 0/);
+  });
+
+  it.each([
+    [{ image_id: 'A1B2C3D4-1111-4e2b-8c55-3a2d1c0e9f00' }, 'a1b2c3d4-1111-4e2b-8c55-3a2d1c0e9f00'],
+    [{ image_id: 'img-1', update_task_state: 'ignored' }, 'img-1'],
+  ])('snapshot %j', (a, id) => {
+    expect(parseSnapshotArgs({ instance: { uuid: UUID }, ...a })).toMatchObject({ instance: { uuid: UUID }, image_id: id });
+  });
+  it.each([
+    [{}, /^image_id must be a string/],
+    [{ image_id: '' }, /^image_id must be a Glance image ID/],
+    [{ image_id: '../x' }, /^image_id must be a Glance image ID/],
+    [{ image_id: 'a/b' }, /^image_id must be a Glance image ID/],
+  ])('snapshot refuses %j', (a, message) => {
+    expect(refusal(() => parseSnapshotArgs({ instance: { uuid: UUID }, ...a }))).toMatch(message);
   });
 
   it('live_resize needs the new flavor', () => {

@@ -56,6 +56,7 @@ describe('buildCreatePlan', () => {
         'org.openstack.nova.flavor-name': 'm1.medium',
         'org.openstack.nova.flavor-root-gb': '20',
         'org.openstack.glance.image-id': 'img-1',
+        'org.openstack.nova-docker-bridge.snapshot-image': '',
       },
       hostname: 'cdh-worker-1',
       domainname: 'novalocal',

@@ -8,6 +8,7 @@ import {
   LABEL_FLAVOR_ROOT_GB,
   LABEL_IMAGE_ID,
   LABEL_INSTANCE_NAME,
+  LABEL_SNAPSHOT_IMAGE,
   LABEL_INSTANCE_UUID,
   LABEL_MANAGED_BY,
   instanceLabels,
@@ -30,13 +31,20 @@ describe('labels', () => {
       [LABEL_FLAVOR_NAME]: 'm1.small',
       [LABEL_FLAVOR_ROOT_GB]: '10',
       [LABEL_IMAGE_ID]: 'img',
+      [LABEL_SNAPSHOT_IMAGE]: '',
     });
     expect(LABEL_INSTANCE_UUID).toBe('org.openstack.nova.instance-uuid');
   });
-  it('omits unknown optional facts', () => {
-    expect(Object.keys(instanceLabels({ host: 'h', uuid: 'u', instanceName: null, flavorName: null, rootGb: 0, imageId: null })).sort()).toEqual(
-      [LABEL_FLAVOR_ROOT_GB, LABEL_INSTANCE_UUID, LABEL_MANAGED_BY].sort(),
-    );
+  it('sets unknown optional facts empty, so a snapshot image cannot lend another instance\'s values', () => {
+    expect(instanceLabels({ host: 'h', uuid: 'u', instanceName: null, flavorName: null, rootGb: 0, imageId: null })).toEqual({
+      [LABEL_MANAGED_BY]: 'h',
+      [LABEL_INSTANCE_UUID]: 'u',
+      [LABEL_FLAVOR_ROOT_GB]: '0',
+      [LABEL_INSTANCE_NAME]: '',
+      [LABEL_FLAVOR_NAME]: '',
+      [LABEL_IMAGE_ID]: '',
+      [LABEL_SNAPSHOT_IMAGE]: '',
+    });
   });
   it.each([
     [{ [LABEL_MANAGED_BY]: 'h', [LABEL_INSTANCE_UUID]: 'u' }, 'h', 'u', true],
