@@ -13,10 +13,17 @@ local:
   provider and every allocation on it;
 * the placement inventory, built from get_available_resource with Nova's own
   allocation ratios and reserved amounts;
+* fencing: while the service does not answer, the compute service is forced
+  down (and disabled with an "AUTO:" reason), so the scheduler skips the host
+  and `openstack compute service list` says "down"; it is lifted when the
+  service answers again, and instance power states are re-checked then;
 * timeouts that outlast Nova's: power_off waits its clean-shutdown timeout
   plus a margin, long operations run under call-monitor heartbeats;
 * the snapshot task-state protocol (the service uploads to Glance itself,
-  with the user's token from the request context; no image data on the bus).
+  with the user's token from the request context; no image data on the bus);
+* resize in place: the container's limits change live (the service's
+  live_resize); a resize that would move the instance to another host, or
+  change the privileges a flavor grants, is refused and rolled back.
 
 nova-compute is an eventlet process: nothing here may block natively. The
 only waits are oslo.messaging calls on Nova's (green) transport and
@@ -26,13 +33,16 @@ import time
 
 import os_resource_classes as orc
 from oslo_log import log as logging
+from oslo_utils import timeutils
 
 import nova.conf
+from nova.compute import power_state
 from nova.compute import task_states
 from nova import context as nova_context
 from nova import exception
 from nova import objects
 from nova.virt import driver
+from nova.virt import event as virtevent
 from nova.virt import hardware
 
 from . import client as bridge_client
@@ -52,7 +62,26 @@ _NODES_FRESH_S = 30
 _INIT_RETRY_S = 2
 # Prefix Nova's libvirt driver uses for automatic service disabling; an
 # operator's own disable reason never starts with it, so it is never undone.
+# It also marks a forced_down this driver set (Nova has no reason field for
+# forced_down): only such a fence is lifted automatically.
 _AUTO_DISABLE_PREFIX = 'AUTO: '
+_UNREACHABLE_REASON = 'nova-docker-bridge compute service unreachable'
+# Service.disabled_reason is a 255-character column.
+_REASON_MAX = 255
+
+# Flavor extra specs that grant privileges (capabilities, privileged mode):
+# Docker cannot change them on an existing container, so a resize that
+# changes them is refused instead of silently keeping the old ones.
+_PRIVILEGE_SPEC_PREFIX = 'docker:'
+
+# Power state -> the lifecycle event that tells Nova about it.
+_LIFECYCLE_EVENT = {
+    power_state.RUNNING: virtevent.EVENT_LIFECYCLE_STARTED,
+    power_state.SHUTDOWN: virtevent.EVENT_LIFECYCLE_STOPPED,
+    power_state.CRASHED: virtevent.EVENT_LIFECYCLE_STOPPED,
+    power_state.PAUSED: virtevent.EVENT_LIFECYCLE_PAUSED,
+    power_state.SUSPENDED: virtevent.EVENT_LIFECYCLE_SUSPENDED,
+}
 
 _INT_RESOURCE_KEYS = ('vcpus', 'memory_mb', 'local_gb', 'vcpus_used',
                       'memory_mb_used', 'local_gb_used',
@@ -76,6 +105,9 @@ class DockerBridgeDriver(driver.ComputeDriver):
         self._resources_at = 0.0
         self._last_answer_at = None
         self._reachable = None      # None: not known yet
+        # This process forced the service down (the record's disabled reason
+        # may not say so when an operator had disabled it already).
+        self._fenced_by_us = False
 
     # ---- plumbing ------------------------------------------------------------
 
@@ -132,7 +164,14 @@ class DockerBridgeDriver(driver.ComputeDriver):
 
     def init_host(self, host):
         """Waits until the service answers init_host (it checks Docker and
-        reconciles its containers); gives up after init_host_timeout."""
+        reconciles its containers); gives up after init_host_timeout.
+
+        While waiting, the compute service is fenced (forced down), so that
+        `openstack compute service list` shows at once why nothing lands here.
+        Once the service answers, a fence this driver set is lifted even when
+        instances were evacuated meanwhile: nova-compute destroys their local
+        copies right after this, before it takes any request.
+        """
         self._nodename = host
         deadline = time.monotonic() + self._opts.init_host_timeout
         next_warning = 0.0
@@ -142,6 +181,7 @@ class DockerBridgeDriver(driver.ComputeDriver):
                            self._opts.operation_timeout,
                            call_monitor_timeout=self._probe_window)
             except exception.VirtDriverNotReady as e:
+                self._note_reachable(False, e.format_message())
                 if time.monotonic() >= deadline:
                     raise exception.VirtDriverNotReady(
                         '%s; gave up after [docker_bridge] init_host_timeout'
@@ -156,10 +196,10 @@ class DockerBridgeDriver(driver.ComputeDriver):
                 time.sleep(_INIT_RETRY_S)
                 continue
             break
-        self._reachable = True
         LOG.info('docker_bridge: compute service on topic %s.%s is ready',
                  self.bridge.topic, self.bridge.server)
-        self._set_service_enabled(True)
+        self._reachable = True
+        self._fence(False, at_start=True)
 
     def cleanup_host(self, host):
         pass
@@ -246,47 +286,139 @@ class DockerBridgeDriver(driver.ComputeDriver):
             }
         provider_tree.update_inventory(nodename, result)
 
-    def _note_reachable(self, reachable, reason=None):
-        """Disables the compute service while the bridge is unreachable.
+    # ---- reachability: fencing and power-state re-sync -----------------------
 
-        The scheduler then skips this host (ComputeFilter) and `openstack
-        compute service list` shows why; it is enabled again once the service
-        answers. Like libvirt, never touches a service an operator disabled.
+    def _note_reachable(self, reachable, reason=None):
+        """Fences the compute service while the bridge is unreachable.
+
+        Unreachable: the Service record is forced down (Nova's fencing flag,
+        what `openstack compute service set --down` sets): the API shows the
+        service "down" at once and the scheduler's ComputeFilter skips the
+        host. It is also disabled with an "AUTO:" reason saying why (unless
+        an operator disabled it already). Reachable again: both are lifted
+        (only what this driver set), and instance power states are checked,
+        since containers may have stopped meanwhile.
         """
         if reachable == self._reachable:
             return
+        was_unreachable = self._reachable is False
         self._reachable = reachable
         if reachable:
             LOG.info('docker_bridge: compute service reachable again')
         else:
             LOG.warning('docker_bridge: compute service unreachable: %s',
                         reason)
-        self._set_service_enabled(
-            reachable, 'nova-docker-bridge compute service unreachable')
+        self._fence(not reachable)
+        if reachable and was_unreachable:
+            self._resync_power_states()
 
-    def _set_service_enabled(self, enabled, reason=None):
-        ctx = nova_context.get_admin_context()
+    def _service_record(self, ctx):
         try:
-            service = objects.Service.get_by_compute_host(ctx, CONF.host)
+            return objects.Service.get_by_compute_host(ctx, CONF.host)
         except exception.ComputeHostNotFound:
-            return      # first start: the service record does not exist yet
+            return None     # first start: the record does not exist yet
         except Exception:  # noqa: BLE001 - best effort, never fail the caller
             LOG.warning('docker_bridge: cannot read the service record',
                         exc_info=True)
-            return
-        if service.disabled == (not enabled):
+            return None
+
+    def _fence(self, down, at_start=False):
+        """Sets (``down``) or lifts the fence on this host's Service record.
+
+        Never lifts what it did not set: an operator's disable (any reason
+        not starting with "AUTO: ") and an operator's forced_down stay.
+        """
+        ctx = nova_context.get_admin_context()
+        service = self._service_record(ctx)
+        if service is None:
             return
         ours = (service.disabled_reason or '').startswith(_AUTO_DISABLE_PREFIX)
-        if enabled and not ours:
+        if down:
+            if not service.forced_down:
+                service.forced_down = True
+                self._fenced_by_us = True
+            if not service.disabled:
+                service.disabled = True
+                service.disabled_reason = (
+                    '%s%s since %s' % (_AUTO_DISABLE_PREFIX,
+                                       _UNREACHABLE_REASON,
+                                       timeutils.utcnow().strftime(
+                                           '%Y-%m-%dT%H:%M:%SZ'))
+                )[:_REASON_MAX]
+        else:
+            if service.forced_down and (ours or self._fenced_by_us):
+                if not at_start and self._evacuated_from_here(ctx):
+                    # Nova's own `service set --up` refuses this too: the
+                    # evacuated instances still run here until nova-compute
+                    # restarts and destroys them (init_host lifts the fence).
+                    LOG.error('docker_bridge: the compute service answers '
+                              'again, but instances were evacuated from this '
+                              'host while it was down; it stays forced down '
+                              'until nova-compute is restarted (which '
+                              'destroys their copies here)')
+                    return
+                service.forced_down = False
+            if service.disabled and ours:
+                service.disabled = False
+                service.disabled_reason = None
+            self._fenced_by_us = False
+        if not service.obj_what_changed():
             return
-        service.disabled = not enabled
-        service.disabled_reason = (None if enabled
-                                   else _AUTO_DISABLE_PREFIX + reason)
         try:
             service.save()
         except Exception:  # noqa: BLE001 - best effort
             LOG.warning('docker_bridge: cannot update the service record',
                         exc_info=True)
+            return
+        LOG.warning('docker_bridge: compute service %s: forced_down=%s, '
+                    'disabled=%s (%s)', CONF.host, service.forced_down,
+                    service.disabled, service.disabled_reason)
+
+    @staticmethod
+    def _evacuated_from_here(ctx):
+        """Evacuations from this host that its nova-compute has not cleaned
+        up yet (the filter Nova's API uses before lifting forced_down)."""
+        try:
+            return bool(objects.MigrationList.get_by_filters(ctx, {
+                'source_compute': CONF.host,
+                'status': ['accepted', 'pre-migrating', 'done'],
+                'migration_type': 'evacuation',
+            }))
+        except Exception:  # noqa: BLE001 - unknown: keep the fence
+            LOG.warning('docker_bridge: cannot look for evacuations',
+                        exc_info=True)
+            return True
+
+    def _resync_power_states(self):
+        """Tells Nova about instances whose container changed state while the
+        service was unreachable, instead of waiting for the next power-state
+        sync (every 10 minutes). Nova re-checks with get_info before acting,
+        and skips instances that have a task in progress."""
+        ctx = nova_context.get_admin_context()
+        try:
+            instances = objects.InstanceList.get_by_host(ctx, CONF.host,
+                                                         expected_attrs=[])
+        except Exception:  # noqa: BLE001 - best effort
+            LOG.warning('docker_bridge: cannot list this host\'s instances '
+                        'to re-check their power states', exc_info=True)
+            return
+        for instance in instances:
+            if instance.task_state is not None:
+                continue
+            try:
+                state = self.get_info(instance).state
+            except exception.InstanceNotFound:
+                continue    # Nova's own sync decides what a vanished one means
+            except exception.NovaException as e:
+                LOG.warning('docker_bridge: power-state re-check stopped: %s',
+                            e.format_message())
+                return
+            event = _LIFECYCLE_EVENT.get(state)
+            if state != instance.power_state and event is not None:
+                LOG.info('docker_bridge: power state changed while the '
+                         'service was unreachable: %s -> %s',
+                         instance.power_state, state, instance=instance)
+                self.emit_event(virtevent.LifecycleEvent(instance.uuid, event))
 
     def get_host_ip_addr(self):
         return CONF.my_ip
@@ -322,6 +454,11 @@ class DockerBridgeDriver(driver.ComputeDriver):
 
     def destroy(self, context, instance, network_info, block_device_info=None,
                 destroy_disks=True, destroy_secrets=True):
+        if self._reverting_in_place(instance):
+            LOG.info('docker_bridge: resize revert: the container stays '
+                     '(resized in place); finish_revert_migration restores '
+                     'the old limits', instance=instance)
+            return
         try:
             self._long('destroy', instance, context=context)
         except exception.InstanceNotFound:
@@ -363,13 +500,115 @@ class DockerBridgeDriver(driver.ComputeDriver):
 
     def snapshot(self, context, instance, image_id, update_task_state):
         """Nova created the (queued) Glance image; the service commits the
-        container and uploads into it with the user's token. NotImplementedError
-        from a service without snapshots makes Nova delete the queued image."""
+        container and streams it into that image with the user's token from
+        ``context``, all in one call. NotImplementedError from a service
+        without snapshots makes Nova delete the queued image.
+
+        Task states as Nova's drivers set them: IMAGE_PENDING_UPLOAD before
+        the data is produced, IMAGE_UPLOADING (expected IMAGE_PENDING_UPLOAD)
+        before returning, because the compute manager's final save expects
+        IMAGE_UPLOADING. The service's one call does both steps, so the
+        instance shows "image_pending_upload" while it works.
+        """
         update_task_state(task_state=task_states.IMAGE_PENDING_UPLOAD)
+        # Commit + save + upload can take minutes for large images: bounded
+        # by operation_timeout, kept alive by the service's heartbeats.
         self._long('snapshot', instance, {'image_id': image_id},
                    context=context)
         update_task_state(task_state=task_states.IMAGE_UPLOADING,
                           expected_state=task_states.IMAGE_PENDING_UPLOAD)
+
+    # ---- resize (in place) -------------------------------------------------------
+    #
+    # Nova resizes in four driver steps: migrate_disk_and_power_off (source),
+    # finish_migration (destination), then confirm_migration (source) or, on
+    # revert, destroy (destination) + finish_revert_migration (source). A
+    # container cannot move, so only same-host resizes are served
+    # (nova.conf [DEFAULT] allow_resize_to_same_host = True), and its limits
+    # change live: the instance keeps running throughout, nothing is copied,
+    # and the root disk is bookkeeping (a container's root_gb is not a disk).
+
+    def migrate_disk_and_power_off(self, context, instance, dest, flavor,
+                                   network_info, block_device_info=None,
+                                   timeout=0, retry_interval=0):
+        """Applies the new flavor's limits to the running container.
+
+        Done here rather than in finish_migration because a failure here is
+        rolled back cleanly (InstanceFaultRollback: the server returns to its
+        previous state with a fault), while one in finish_migration leaves it
+        in ERROR. The container is not powered off: Docker changes CPU and
+        memory limits live.
+        """
+        reason = self._resize_refusal(instance, dest, flavor)
+        if reason:
+            raise exception.InstanceFaultRollback(
+                inner_exception=exception.ResizeError(reason=reason))
+        try:
+            self._live_resize(context, instance, flavor)
+        except (exception.NovaException, NotImplementedError) as e:
+            msg = (e.format_message()
+                   if isinstance(e, exception.NovaException) else
+                   'the compute service cannot resize: %s' % (e,))
+            raise exception.InstanceFaultRollback(
+                inner_exception=exception.ResizeError(reason=msg))
+        # Nova hands this to finish_migration; there are no disks.
+        return '[]'
+
+    def _resize_refusal(self, instance, dest, flavor):
+        """Why this resize cannot be done in place, or None."""
+        mig_ctx = projection.loaded(instance, 'migration_context')
+        dest_host = getattr(mig_ctx, 'dest_compute', None) if mig_ctx else None
+        if (dest_host not in (None, CONF.host) or
+                dest != self.get_host_ip_addr()):
+            return ('a container cannot move to another host (destination '
+                    '%s, this host %s at %s): nova-docker-bridge resizes '
+                    'in place only; with several compute hosts, resize '
+                    'needs the scheduler to pick this one (nova.conf '
+                    '[DEFAULT] allow_resize_to_same_host = True)'
+                    % (dest_host or dest, CONF.host, self.get_host_ip_addr()))
+        old = _privilege_specs(instance.flavor)
+        new = _privilege_specs(flavor)
+        if old != new:
+            return ('flavor %s grants other container privileges (%s) than '
+                    'flavor %s (%s); Docker cannot change them on an existing '
+                    'container: create a new server with the new flavor'
+                    % (flavor.name, _describe(new), instance.flavor.name,
+                       _describe(old)))
+        return None
+
+    def _live_resize(self, context, instance, flavor):
+        self._long('live_resize', instance,
+                   {'flavor': projection.flavor(flavor)}, context=context)
+
+    def finish_migration(self, context, migration, instance, disk_info,
+                         network_info, image_meta, resize_instance,
+                         allocations, block_device_info=None, power_on=True):
+        """The limits changed in migrate_disk_and_power_off; what is left is
+        the power state Nova asks for (a stopped server stays stopped)."""
+        if power_on:
+            self.power_on(context, instance, network_info)
+
+    def confirm_migration(self, context, migration, instance, network_info):
+        # Nothing of the old flavor remains to be cleaned up.
+        pass
+
+    def finish_revert_migration(self, context, instance, network_info,
+                                migration, block_device_info=None,
+                                power_on=True):
+        """Back to the old flavor's limits (Nova has already put it back on
+        the instance). Also Nova's recovery of a resize that a nova-compute
+        crash interrupted."""
+        self._live_resize(context, instance, instance.flavor)
+        if power_on:
+            self.power_on(context, instance, network_info)
+
+    @staticmethod
+    def _reverting_in_place(instance):
+        """Nova's revert calls destroy on the destination before
+        finish_revert_migration on the source; in place, both are this
+        container, which must survive."""
+        return (projection.loaded(instance, 'task_state') ==
+                task_states.RESIZE_REVERTING)
 
     def get_info(self, instance, use_cache=True):
         info = self._quick('get_info', instance=instance)
@@ -397,3 +636,15 @@ class DockerBridgeDriver(driver.ComputeDriver):
         # destroy removes the container and everything the service kept for
         # it; there are no files on this side.
         return True
+
+
+def _privilege_specs(flavor):
+    specs = getattr(flavor, 'extra_specs', None) or {}
+    return {k: v for k, v in specs.items()
+            if k.startswith(_PRIVILEGE_SPEC_PREFIX)}
+
+
+def _describe(specs):
+    if not specs:
+        return 'none'
+    return ', '.join('%s=%s' % kv for kv in sorted(specs.items()))

@@ -35,6 +35,7 @@ _OPERATION_FAILURE = {
     'reboot': exception.InstanceRebootFailure,
     'suspend': exception.InstanceSuspendFailure,
     'resume': exception.InstanceResumeFailure,
+    'live_resize': exception.ResizeError,
 }
 
 # nova_docker_bridge.exception classes (a service using its generic failure

@@ -28,11 +28,13 @@ def _is_set(obj, field):
         return hasattr(obj, field)
 
 
-def _loaded(obj, field, default=None):
+def loaded(obj, field, default=None):
     """The field if it is loaded, else ``default``; never lazy-loads."""
     if not _is_set(obj, field):
         return default
     return getattr(obj, field)
+
+
 
 
 def _str_map(value):
@@ -54,7 +56,7 @@ def _instance_name(instance):
 
 def instance_ref(instance):
     """The instance's identity: uuid, name, hostname, display_name, project and user."""
-    out = {f: _loaded(instance, f) for f in _REF_FIELDS}
+    out = {f: loaded(instance, f) for f in _REF_FIELDS}
     out['name'] = _instance_name(instance)
     return out
 
@@ -71,11 +73,11 @@ def instance_full(instance):
     out['flavor'] = flavor(instance.flavor)
     out['metadata'] = _str_map(instance.metadata)
     out['system_metadata'] = _str_map(instance.system_metadata)
-    out['key_data'] = _loaded(instance, 'key_data')
-    out['key_name'] = _loaded(instance, 'key_name')
-    out['user_data'] = _loaded(instance, 'user_data')
-    out['image_ref'] = _loaded(instance, 'image_ref')
-    out['availability_zone'] = _loaded(instance, 'availability_zone')
+    out['key_data'] = loaded(instance, 'key_data')
+    out['key_name'] = loaded(instance, 'key_name')
+    out['user_data'] = loaded(instance, 'user_data')
+    out['image_ref'] = loaded(instance, 'image_ref')
+    out['availability_zone'] = loaded(instance, 'availability_zone')
     return out
 
 
@@ -88,9 +90,9 @@ def image_meta(meta):
     """
     if meta is None:
         return None
-    out = {f: _loaded(meta, f) for f in ('id', 'name', 'container_format',
+    out = {f: loaded(meta, f) for f in ('id', 'name', 'container_format',
                                          'disk_format')}
-    props = _loaded(meta, 'properties')
+    props = loaded(meta, 'properties')
     out['properties'] = {}
     if props is not None:
         fields = getattr(props, 'fields', None) or {}

@@ -2,94 +2,51 @@
 
 Real Nova objects (no mocks), Nova's own RPC transport, the service started
 here on its own host name (so nothing else on the broker answers), the local
-busybox test image. Every driver method Nova calls for boot, stop/start,
-reboots, pause, suspend, console and delete goes over the bus once.
+busybox test image, the test Glance. Every driver method Nova calls for boot,
+stop/start, reboots, pause, suspend, console, snapshot, resize and delete goes
+over the bus.
 
 Needs: RabbitMQ (guest/guest, vhost "/"), dockerd, the test image
-(scripts/setup.sh), and the service's CLI; NOVA_SHIM_TEST_BRIDGE_CMD overrides
-the command that runs it (--config-file is appended). Fails (never skips) when
-something is missing.
+(scripts/setup.sh), glance-api (scripts/start-glance.sh starts it), and the
+service's CLI; NOVA_SHIM_TEST_BRIDGE_CMD overrides the command that runs it
+(--config-file is appended). Fails (never skips) when something is missing.
 
-    cd nova-shim && /usr/bin/python3 -m unittest tests.test_driver_bus -v
+    /usr/bin/python3 -m unittest discover -s nova-shim/tests -v
 """
 import os
-import shlex
-import subprocess
-import sys
-import tempfile
 import time
 import unittest
 import uuid
 
-from . import _path
+import _services
+from _services import HOST, MY_IP, sh
 
 import nova.conf
-from nova import config as nova_config
 from nova.compute import power_state
 from nova.compute import provider_tree
+from nova.compute import task_states
 from nova import context as nova_context
 from nova import exception
 from nova import objects
 
-objects.register_all()
-
 from nova.virt.docker_bridge import driver as bridge_driver  # noqa: E402
 
 CONF = nova.conf.CONF
-REPO = os.path.dirname(_path.SHIM_ROOT)
-TEST_IMAGE = 'nova-docker-bridge-test/busybox:latest'
-RABBIT = os.environ.get('NOVA_SHIM_TEST_RABBIT',
-                        'rabbit://guest:guest@127.0.0.1:5672/')
-HOST = 'shimtest-%s' % uuid.uuid4().hex[:8]
-
-
-def _sh(*cmd):
-    return subprocess.run(cmd, capture_output=True, text=True, check=False)
-
-
-_CONFIGURED = []
-
-
-def configure_nova():
-    """Parses a nova.conf as nova-compute does (Nova's transport included)."""
-    if _CONFIGURED:
-        return
-    path = os.path.join(tempfile.mkdtemp(prefix='shimtest-nova-'), 'nova.conf')
-    with open(path, 'w') as f:
-        f.write('[DEFAULT]\nhost = %s\nmy_ip = 192.0.2.7\ntransport_url = %s\n'
-                '[docker_bridge]\ninit_host_timeout = 60\nprobe_timeout = 4\n'
-                % (HOST, RABBIT))
-    nova_config.parse_args(['test', '--config-file', path],
-                           default_config_files=[], configure_db=False)
-    _CONFIGURED.append(path)
 
 
 class DriverOverTheBus(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        r = _sh('docker', 'image', 'inspect', '-f', '{{.Id}}', TEST_IMAGE)
-        if r.returncode != 0:
-            raise AssertionError('test image %s missing (scripts/setup.sh '
-                                 'builds it): %s' % (TEST_IMAGE, r.stderr))
-        cls.tmp = tempfile.mkdtemp(prefix='shimtest-')
-        conf = os.path.join(cls.tmp, 'bridge.conf')
-        with open(conf, 'w') as f:
-            f.write('[DEFAULT]\nhost = %s\ntransport_url = %s\n'
-                    '[compute]\nstate_dir = %s/instances\n'
-                    % (HOST, RABBIT, cls.tmp))
-        cmd = shlex.split(os.environ.get(
-            'NOVA_SHIM_TEST_BRIDGE_CMD',
-            'node %s/bin/nova-docker-bridge.js serve' % REPO))
-        cls.log = open(os.path.join(cls.tmp, 'bridge.log'), 'w')
-        cls.bridge = subprocess.Popen(cmd + ['--config-file', conf],
-                                      stdout=cls.log, stderr=subprocess.STDOUT,
-                                      cwd=REPO)
-        configure_nova()
+        _services.require_test_image()
+        cls.bridge = _services.Bridge(HOST)
+        cls.bridge.start()
+        _services.configure_nova()
         cls.image_id = str(uuid.uuid4())
         cls.tag = 'glance-image:%s' % cls.image_id
-        r = _sh('docker', 'tag', TEST_IMAGE, cls.tag)
+        r = sh('docker', 'tag', _services.TEST_IMAGE, cls.tag)
         assert r.returncode == 0, r.stderr
+        cls.uuids = []
         cls.driver = bridge_driver.DockerBridgeDriver(virtapi=None)
         try:
             cls.driver.init_host(HOST)
@@ -99,32 +56,35 @@ class DriverOverTheBus(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        _sh('docker', 'rm', '-f', 'nova-%s' % getattr(cls, 'uuid', 'x'))
-        _sh('docker', 'rmi', cls.tag)
-        cls.bridge.terminate()
-        try:
-            cls.bridge.wait(30)
-        except subprocess.TimeoutExpired:
-            cls.bridge.kill()
-        cls.log.close()
-        if sys.exc_info()[0] is not None or os.environ.get('SHOW_BRIDGE_LOG'):
-            print(open(os.path.join(cls.tmp, 'bridge.log')).read()[-3000:])
+        for u in cls.uuids:
+            sh('docker', 'rm', '-f', 'nova-%s' % u)
+        sh('docker', 'rmi', cls.tag)
+        cls.bridge.stop()
+        if os.environ.get('SHOW_BRIDGE_LOG'):
+            print(cls.bridge.tail())
 
-    def _instance(self):
-        flavor = objects.Flavor(vcpus=1, memory_mb=64, root_gb=1,
-                                ephemeral_gb=0, swap=0, name='m1.tiny',
-                                extra_specs={})
-        return objects.Instance(
-            uuid=self.uuid, id=42, hostname='shimtest', display_name='shim test',
-            project_id='p', user_id='u', flavor=flavor,
-            metadata={'role': 'test'}, system_metadata={},
-            key_data=None, user_data=None, image_ref=self.image_id)
+    def _instance(self, **kw):
+        instance_uuid = str(uuid.uuid4())
+        self.uuids.append(instance_uuid)
+        fields = dict(
+            uuid=instance_uuid, id=42, hostname='shimtest',
+            display_name='shim test', project_id='p', user_id='u',
+            flavor=_services.flavor(), metadata={'role': 'test'},
+            system_metadata={}, key_data=None, user_data=None,
+            image_ref=self.image_id, task_state=None)
+        fields.update(kw)
+        return objects.Instance(**fields)
 
     def _image_meta(self):
         return objects.ImageMeta.from_dict({
             'id': self.image_id, 'name': 'busybox',
             'container_format': 'docker', 'disk_format': 'raw',
             'properties': {'os_command_line': 'sleep 3600'}})
+
+    def _spawn(self, inst):
+        self.driver.spawn(nova_context.get_admin_context(), inst,
+                          self._image_meta(), [], None, {}, network_info=[])
+        self.assertEqual(self.driver.get_info(inst).state, power_state.RUNNING)
 
     def test_nodes_and_inventory(self):
         d = self.driver
@@ -144,19 +104,18 @@ class DriverOverTheBus(unittest.TestCase):
                          CONF.initial_cpu_allocation_ratio)
         self.assertEqual(inv['MEMORY_MB']['reserved'],
                          CONF.reserved_host_memory_mb)
-        self.assertEqual(d.get_host_ip_addr(), '192.0.2.7')
+        self.assertEqual(d.get_host_ip_addr(), MY_IP)
         self.assertIn('load average', d.get_host_uptime())
 
     def test_lifecycle(self):
         d = self.driver
-        type(self).uuid = str(uuid.uuid4())
         inst = self._instance()
         ctx = nova_context.get_admin_context()
         d.spawn(ctx, inst, self._image_meta(), [('/etc/motd', b'hi\n')],
                 'pw', {}, network_info=[])
         self.assertEqual(d.get_info(inst).state, power_state.RUNNING)
         self.assertTrue(d.instance_exists(inst))
-        self.assertIn(self.uuid, d.list_instance_uuids())
+        self.assertIn(inst.uuid, d.list_instance_uuids())
         self.assertIn('instance-0000002a', d.list_instances())
         d.power_off(inst, timeout=5, retry_interval=1)
         self.assertEqual(d.get_info(inst).state, power_state.SHUTDOWN)
@@ -172,34 +131,178 @@ class DriverOverTheBus(unittest.TestCase):
         d.resume(ctx, inst, [])
         self.assertEqual(d.get_info(inst).state, power_state.RUNNING)
         self.assertIsInstance(d.get_console_output(ctx, inst), str)
-        states = []
-        with self.assertRaises(NotImplementedError):
-            d.snapshot(ctx, inst, str(uuid.uuid4()),
-                       lambda **kw: states.append(kw['task_state']))
         d.destroy(ctx, inst, [])
         self.assertFalse(d.instance_exists(inst))
         with self.assertRaises(exception.InstanceNotFound):
             d.get_info(inst)
         d.destroy(ctx, inst, [])      # already gone: success
 
+    def test_snapshot_task_states_and_glance_image(self):
+        """Nova's protocol: PENDING_UPLOAD before the work, UPLOADING
+        (expected PENDING_UPLOAD) before returning; the queued image Nova
+        created is filled by the service."""
+        inst = self._instance()
+        self._spawn(inst)
+        image = _services.glance('POST', '/v2/images', {
+            'name': 'shimtest-snapshot', 'container_format': 'docker',
+            'disk_format': 'raw'})
+        self.addCleanup(_services.glance, 'DELETE',
+                        '/v2/images/%s' % image['id'])
+        calls = []
+
+        def update_task_state(task_state, expected_state=None):
+            # What the compute manager's closure records: each save's new
+            # and expected task state, and the image's status at that time.
+            status = _services.glance('GET', '/v2/images/%s'
+                                      % image['id'])['status']
+            calls.append((task_state, expected_state, status))
+
+        self.driver.snapshot(nova_context.get_admin_context(), inst,
+                             image['id'], update_task_state)
+        self.assertEqual(calls, [
+            (task_states.IMAGE_PENDING_UPLOAD, None, 'queued'),
+            (task_states.IMAGE_UPLOADING, task_states.IMAGE_PENDING_UPLOAD,
+             'active'),
+        ])
+        got = _services.glance('GET', '/v2/images/%s' % image['id'])
+        self.assertEqual(got['status'], 'active')
+        self.assertEqual(got['container_format'], 'docker')
+        self.assertEqual(got['image_location'], 'snapshot')
+
+    def test_snapshot_of_a_missing_instance(self):
+        inst = self._instance()
+        image = _services.glance('POST', '/v2/images', {
+            'name': 'shimtest-snapshot', 'container_format': 'docker',
+            'disk_format': 'raw'})
+        self.addCleanup(_services.glance, 'DELETE',
+                        '/v2/images/%s' % image['id'])
+        calls = []
+        with self.assertRaises(exception.InstanceNotFound):
+            self.driver.snapshot(
+                nova_context.get_admin_context(), inst, image['id'],
+                lambda **kw: calls.append(kw['task_state']))
+        # Nova deletes the queued image; the task state stays "pending".
+        self.assertEqual(calls, [task_states.IMAGE_PENDING_UPLOAD])
+
+    def test_resize_in_place_confirm_and_revert(self):
+        d = self.driver
+        ctx = nova_context.get_admin_context()
+        old = _services.flavor(vcpus=1, memory_mb=64, name='m1.tiny')
+        new = _services.flavor(vcpus=2, memory_mb=128, name='m1.small')
+        inst = self._instance(flavor=old)
+        self._spawn(inst)
+        before = _services.container_limits(inst.uuid)
+        self.assertEqual(before['memory'], 64 * 1024 * 1024)
+
+        # Nova: resize_instance on the source, then finish_resize.
+        disk_info = d.migrate_disk_and_power_off(ctx, inst, MY_IP, new, [],
+                                                 None, 60, 10)
+        after = _services.container_limits(inst.uuid)
+        self.assertEqual(after['memory'], 128 * 1024 * 1024)
+        self.assertEqual(after['status'], 'running')   # live: never stopped
+        self.assertGreater(max(after['nano_cpus'], after['cpu_quota']),
+                           max(before['nano_cpus'], before['cpu_quota']))
+        inst.flavor = new
+        d.finish_migration(ctx, None, inst, disk_info, [], None, False, {},
+                           None, True)
+        self.assertEqual(d.get_info(inst).state, power_state.RUNNING)
+        d.confirm_migration(ctx, None, inst, [])
+        self.assertEqual(_services.container_limits(inst.uuid)['memory'],
+                         128 * 1024 * 1024)
+
+        # Revert of a second resize: Nova destroys "the destination" first,
+        # which is the same container; it must survive.
+        bigger = _services.flavor(vcpus=1, memory_mb=256, name='m1.medium')
+        d.migrate_disk_and_power_off(ctx, inst, MY_IP, bigger, [])
+        inst.flavor = bigger
+        d.finish_migration(ctx, None, inst, '[]', [], None, False, {})
+        inst.task_state = task_states.RESIZE_REVERTING
+        d.destroy(ctx, inst, [], None, False)
+        self.assertTrue(d.instance_exists(inst))
+        inst.flavor = new          # Nova restores the old flavor first
+        d.finish_revert_migration(ctx, inst, [], None, None, True)
+        self.assertEqual(_services.container_limits(inst.uuid)['memory'],
+                         128 * 1024 * 1024)
+        self.assertEqual(d.get_info(inst).state, power_state.RUNNING)
+        inst.task_state = None
+        d.destroy(ctx, inst, [])
+        self.assertFalse(d.instance_exists(inst))
+
+    def test_resize_of_a_stopped_instance_keeps_it_stopped(self):
+        d = self.driver
+        ctx = nova_context.get_admin_context()
+        inst = self._instance()
+        self._spawn(inst)
+        d.power_off(inst, 0, 0)
+        new = _services.flavor(vcpus=1, memory_mb=96, name='m1.small')
+        d.migrate_disk_and_power_off(ctx, inst, MY_IP, new, [])
+        inst.flavor = new
+        d.finish_migration(ctx, None, inst, '[]', [], None, False, {},
+                           None, False)
+        limits = _services.container_limits(inst.uuid)
+        self.assertEqual(limits['memory'], 96 * 1024 * 1024)
+        self.assertEqual(d.get_info(inst).state, power_state.SHUTDOWN)
+        d.destroy(ctx, inst, [])
+
+    def test_resize_refusals_roll_back(self):
+        """Refused resizes raise InstanceFaultRollback (Nova then returns the
+        server to its previous state with the reason as its fault) and leave
+        the container as it was."""
+        d = self.driver
+        ctx = nova_context.get_admin_context()
+        inst = self._instance()
+        self._spawn(inst)
+        new = _services.flavor(vcpus=1, memory_mb=128, name='m1.small')
+        with self.assertRaises(exception.InstanceFaultRollback) as cm:
+            d.migrate_disk_and_power_off(ctx, inst, '198.51.100.9', new, [])
+        inner = cm.exception.inner_exception
+        self.assertIsInstance(inner, exception.ResizeError)
+        self.assertIn('cannot move to another host', inner.format_message())
+
+        privileged = _services.flavor(
+            vcpus=1, memory_mb=128, name='m1.admin',
+            extra_specs={'docker:cap_add': 'SYS_ADMIN'})
+        with self.assertRaises(exception.InstanceFaultRollback) as cm:
+            d.migrate_disk_and_power_off(ctx, inst, MY_IP, privileged, [])
+        self.assertIn('docker:cap_add=SYS_ADMIN',
+                      cm.exception.inner_exception.format_message())
+
+        # The service refuses a flavor Docker cannot apply (below its
+        # minimum memory): rolled back with the service's reason.
+        tiny = _services.flavor(vcpus=1, memory_mb=4, name='m1.nano')
+        with self.assertRaises(exception.InstanceFaultRollback) as cm:
+            d.migrate_disk_and_power_off(ctx, inst, MY_IP, tiny, [])
+        self.assertIn('memory', cm.exception.inner_exception.format_message())
+        self.assertEqual(_services.container_limits(inst.uuid)['memory'],
+                         64 * 1024 * 1024)
+        d.destroy(ctx, inst, [])
+
+    def test_resize_of_a_missing_instance_rolls_back(self):
+        inst = self._instance()
+        with self.assertRaises(exception.InstanceFaultRollback) as cm:
+            self.driver.migrate_disk_and_power_off(
+                nova_context.get_admin_context(), inst, MY_IP,
+                _services.flavor(memory_mb=128), [])
+        self.assertIn(inst.uuid, cm.exception.inner_exception.format_message())
+
     def test_spawn_failure_is_a_nova_exception(self):
         inst = self._instance()
-        inst.uuid = str(uuid.uuid4())
         meta = objects.ImageMeta.from_dict({
             'id': str(uuid.uuid4()), 'name': 'no-such-image',
             'container_format': 'docker', 'disk_format': 'raw'})
         with self.assertRaises(exception.NovaException) as cm:
             self.driver.spawn(nova_context.get_admin_context(), inst, meta,
                               [], None, {}, network_info=[])
-        self.assertIn('not present on the Docker Engine',
-                      cm.exception.format_message())
+        # Neither on the Engine nor in Glance: the message says so.
+        self.assertIn(meta.id, cm.exception.format_message())
+        self.assertFalse(self.driver.instance_exists(inst))
 
 
 class UnreachableService(unittest.TestCase):
     """A host nobody serves: node queries are 'not ready', never 'no nodes'."""
 
     def test_not_ready_within_probe_timeout(self):
-        configure_nova()
+        _services.configure_nova()
         CONF.set_override('host', 'nobody-%s' % uuid.uuid4().hex[:8])
         self.addCleanup(CONF.clear_override, 'host')
         d = bridge_driver.DockerBridgeDriver(virtapi=None)

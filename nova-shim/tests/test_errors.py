@@ -7,7 +7,7 @@ allowed_remote_exmods) from the failure JSON the service sends.
 import json
 import unittest
 
-from . import _path  # noqa: F401
+import _path  # noqa: F401
 
 import oslo_messaging
 from oslo_messaging._drivers import common as rpc_common

@@ -3,7 +3,7 @@ import base64
 import json
 import unittest
 
-from . import _path  # noqa: F401
+import _path  # noqa: F401
 
 from nova import objects
 from nova.network import model as network_model
