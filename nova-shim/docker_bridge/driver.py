@@ -334,6 +334,8 @@ class DockerBridgeDriver(driver.ComputeDriver):
             return
         ours = (service.disabled_reason or '').startswith(_AUTO_DISABLE_PREFIX)
         if down:
+            if service.forced_down and not ours and not self._fenced_by_us:
+                return      # an operator fenced this host: theirs to lift
             if not service.forced_down:
                 service.forced_down = True
                 self._fenced_by_us = True
