@@ -37,7 +37,7 @@ beforeAll(async () => {
   await pd.loadImage(TEST_IMAGE);
   // Short API timeout: a hang would show as a timeout well inside the test's bound.
   id = newIdentity('ndb-cbdown', { docker: { host_url: pd.hostUrl, api_timeout: 10 }, compute: { network_mode: 'none' } });
-  [svc, rpc] = await Promise.all([ServiceProcess.start(id), tsCaller(id)]);
+  [svc, rpc] = await Promise.all([ServiceProcess.start(id), tsCaller(id, { service: () => svc })]);
 }, 180_000);
 
 afterAll(async () => {

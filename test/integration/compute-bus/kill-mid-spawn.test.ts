@@ -41,7 +41,7 @@ beforeAll(async () => {
   id = newIdentity('ndb-cbkill');
   proxy = await DockerSocketProxy.start(path.join(id.dir, 'docker-proxy.sock'));
   writeConfig(id, { docker: { host_url: `unix://${proxy.socketPath}` } });
-  [svc, rpc] = await Promise.all([ServiceProcess.start(id), tsCaller(id)]);
+  [svc, rpc] = await Promise.all([ServiceProcess.start(id), tsCaller(id, { service: () => svc })]);
 });
 
 afterAll(async () => {
@@ -57,7 +57,8 @@ const isStart = (r: SeenRequest): boolean => r.method === 'POST' && /\/container
 async function killDuringSpawn(inst: NovaInstance, hold: (r: SeenRequest) => boolean): Promise<void> {
   const held = proxy.holdNext(hold);
   // Nova's call would time out; here the client is closed later, which fails the call.
-  const call = rpc.call('spawn', spawnArgs(inst, novaImageMeta()), 120_000).then(
+  // The raw client: rpc.call would fail at once when the service dies, which is the point here.
+  const call = rpc.client.call('spawn', spawnArgs(inst, novaImageMeta()), { timeoutMs: 120_000 }).then(
     () => new Error('spawn answered although the service was killed'),
     (e: unknown) => e,
   );

@@ -39,7 +39,7 @@ let py: NovaPeer;
 beforeAll(async () => {
   id = newIdentity('ndb-cbpy', { compute: { cpu_limit_mode: 'quota', cpu_period_us: 100000 } });
   // Importing Nova takes seconds: overlap it with the service's start-up.
-  [svc, py] = await Promise.all([ServiceProcess.start(id), NovaPeer.start(id)]);
+  [svc, py] = await Promise.all([ServiceProcess.start(id), NovaPeer.start(id, () => svc)]);
 });
 
 afterAll(async () => {
@@ -205,11 +205,12 @@ describe('bad payloads: the Nova exception Nova expects, nothing created', () =>
     expect(stateDirs(id)).not.toContain(bad.uuid);
   });
 
-  it('an image the host does not have is nova.exception.ImageNotFound; nothing created', async () => {
+  it('an image neither on the host nor downloadable (no [glance] here) is a Nova failure naming why; nothing created', async () => {
     const inst = novaInstance();
     const err = await py.fails({ method: 'spawn', instance: inst, image_meta: novaImageMeta('sleep 1', { name: 'absent/image:1' }) });
-    expectNova(err, 'ImageNotFound');
-    expect(err.kwargs).toMatchObject({ code: 404, error_code: 'ERR_IMAGE_NOT_FOUND' });
+    expect(err.mro.some((c) => c === 'nova.exception.ImageNotFound' || c === 'nova.exception.InstanceDeployFailure'), err.str).toBe(true);
+    expect(err.mro).toContain('nova.exception.NovaException');
+    expect(err.str).toMatch(/not present on the Docker Engine|cannot find Glance/);
     expect(await containersFor(docker, id.host, inst.uuid)).toEqual([]);
     expect(stateDirs(id)).not.toContain(inst.uuid);
   });

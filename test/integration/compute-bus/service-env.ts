@@ -117,6 +117,13 @@ export class ServiceProcess {
     return svc;
   }
 
+  /** Never resolves; rejects (naming `what` and the last output) if the process exits. */
+  died(what: string): Promise<never> {
+    return this.exited.then(({ code, signal }) => {
+      throw new Error(`the service process exited (${code ?? signal}) while waiting for ${what}; its last output:\n${this.output()}`);
+    });
+  }
+
   get pid(): number {
     return this.child.pid ?? -1;
   }
@@ -157,7 +164,12 @@ export interface TsCaller {
   close(): Promise<void>;
 }
 
-export async function tsCaller(id: ServiceIdentity, logger: Logger = silentLogger): Promise<TsCaller> {
+/**
+ * `service`: when given, a call fails at once (with the service's last output)
+ * if that process is gone, instead of waiting for its reply timeout.
+ */
+export async function tsCaller(id: ServiceIdentity, options: { logger?: Logger; service?: () => ServiceProcess | undefined } = {}): Promise<TsCaller> {
+  const logger = options.logger ?? silentLogger;
   const bus = new AmqpBus({
     url: parseTransportUrl(TRANSPORT_URL),
     logger,
@@ -188,8 +200,12 @@ export async function tsCaller(id: ServiceIdentity, logger: Logger = silentLogge
   });
   return {
     client,
-    call: (method, args = {}, timeoutMs) =>
-      client.call(method, args, { ...(timeoutMs === undefined ? {} : { timeoutMs }), context: { request_id: `req-${randomUUID()}`, user_id: 'u1', project_id: 'p1' } }),
+    call: (method, args = {}, timeoutMs) => {
+      const call = client.call(method, args, { ...(timeoutMs === undefined ? {} : { timeoutMs }), context: { request_id: `req-${randomUUID()}`, user_id: 'u1', project_id: 'p1' } });
+      const svc = options.service?.();
+      if (!svc) return call;
+      return Promise.race([call, svc.died(method)]);
+    },
     close: async () => {
       await client.close();
       await bus.close();
@@ -391,14 +407,16 @@ export class NovaPeer {
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
     private readonly target: { topic: string; server: string },
+    private readonly service: (() => ServiceProcess | undefined) | undefined,
   ) {}
 
-  static async start(id: ServiceIdentity): Promise<NovaPeer> {
+  /** `service`: as for tsCaller, calls fail at once if that process is gone. */
+  static async start(id: ServiceIdentity, service?: () => ServiceProcess | undefined): Promise<NovaPeer> {
     const child = spawn(PYTHON, [path.join(REPO_ROOT, 'test/integration/compute-bus/py_nova_peer.py'), TRANSPORT_URL, EXCHANGE, id.topic, id.host], {
       cwd: REPO_ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    const peer = new NovaPeer(child, { topic: id.topic, server: id.host });
+    const peer = new NovaPeer(child, { topic: id.topic, server: id.host }, service);
     child.stderr.on('data', (b: Buffer) => {
       peer.stderrText = (peer.stderrText + b.toString('utf8')).slice(-20_000);
     });
@@ -435,6 +453,12 @@ export class NovaPeer {
   }
 
   call(cmd: NovaPeerCall, waitMs = 90_000): Promise<NovaPeerResult> {
+    const svc = this.service?.();
+    const call = this.send(cmd, waitMs);
+    return svc ? Promise.race([call, svc.died(`Python ${cmd.method}`)]) : call;
+  }
+
+  private send(cmd: NovaPeerCall, waitMs: number): Promise<NovaPeerResult> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
