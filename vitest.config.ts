@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: pure unit tests (no services), and integration tests that talk to
-// the real RabbitMQ, dockerd and Python oslo.messaging. The integration project's
-// global set-up starts what is missing or fails with a clear message.
+// Three projects: pure unit tests (no services); integration tests that talk to
+// the real RabbitMQ, dockerd and Python oslo.messaging; end-to-end tests through
+// the openstack CLI against an all-in-one Nova (test/e2e/aio.sh). The global
+// set-ups start what is missing or fail with a clear message.
 export default defineConfig({
   test: {
     projects: [
@@ -22,6 +23,21 @@ export default defineConfig({
           // Integration files share one broker and one dockerd; running them one at a
           // time keeps their timing assertions honest on a 2-core machine.
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          // Brings the all-in-one Nova up (test/e2e/aio.sh up) and imports the image.
+          globalSetup: ['test/e2e/e2e-global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          // One cloud, one compute host: files run one at a time.
+          fileParallelism: false,
+          // After the other projects: they share dockerd and the broker, and the
+          // end-to-end run is the slowest and loads the 2 cores most.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -269,6 +269,8 @@ osapi_compute_listen_port = $NOVA_PORT
 osapi_compute_workers = 1
 # Inventory and driver reachability refresh (default 60 s).
 update_resources_interval = 20
+# One compute host: a resize can only stay on it (the shim resizes in place).
+allow_resize_to_same_host = true
 
 [conductor]
 workers = 1
@@ -467,7 +469,21 @@ bridge_up() {
     command -v node >/dev/null || die "node not found: the compute service needs Node.js 20+"
     cmd=(node "$REPO/bin/nova-docker-bridge.js" serve)
   fi
+  # What the service runs: its command, config and code. A running service with
+  # anything else is restarted, so up always tests this tree (as for the shim).
+  local stamp d dirs=()
+  for d in src bin dist; do [ -d "$REPO/$d" ] && dirs+=("$REPO/$d"); done
+  stamp="$(
+    printf '%s\n' "${cmd[*]}"
+    cat "$BRIDGE_CONF"
+    find "${dirs[@]}" -type f \( -name '*.ts' -o -name '*.js' -o -name '*.json' \) -print0 | sort -z | xargs -0 sha1sum | sha1sum
+  )"
+  if our_pid bridge >/dev/null && [ "$(cat "$STATE/run/bridge.stamp" 2>/dev/null)" != "$stamp" ]; then
+    log "the compute service runs other code or config: restarting it"
+    stop_one bridge
+  fi
   launch bridge "${cmd[@]}" --config-file "$BRIDGE_CONF"
+  echo "$stamp" >"$STATE/run/bridge.stamp"
   wait_consumer bridge "docker_bridge.$HOST_NAME" "$STATE/logs/bridge.out"
 }
 
@@ -485,9 +501,22 @@ up() {
   schemas
   launch placement uwsgi --ini "$STATE/placement/placement-uwsgi.ini"
   launch neutron-stub $PY "$HERE/lib/neutron_stub.py" "$NEUTRON_PORT" "$STATE/logs/neutron-stub.access.log"
+  # Nova's control services read their config only at start: restart the running
+  # ones when it changed (e.g. a new option below), so up always runs what it wrote.
+  local control_stamp s
+  control_stamp="$(cat "$NOVA_CONF" "$NOVA_DB_CONF" "$STATE/nova/api-paste.ini" | sha1sum)"
+  if [ "$(cat "$STATE/run/nova-control.stamp" 2>/dev/null)" != "$control_stamp" ]; then
+    for s in nova-api nova-conductor nova-scheduler; do
+      if our_pid "$s" >/dev/null; then
+        log "$s runs with another nova.conf: restarting it"
+        stop_one "$s"
+      fi
+    done
+  fi
   launch nova-api env PYTHONPATH="$HERE/lib" /usr/bin/nova-api "${NOVA_ARGS[@]}" --log-file "$STATE/logs/nova-api.log"
   launch nova-conductor /usr/bin/nova-conductor "${NOVA_ARGS[@]}" --log-file "$STATE/logs/nova-conductor.log"
   launch nova-scheduler /usr/bin/nova-scheduler "${NOVA_ARGS[@]}" --log-file "$STATE/logs/nova-scheduler.log"
+  echo "$control_stamp" >"$STATE/run/nova-control.stamp"
   case "$SHIM_INSTALL" in
     copy) bash "$REPO/nova-shim/install.sh" -q ;;
     link) bash "$REPO/nova-shim/install.sh" -q --link ;;
