@@ -36,19 +36,22 @@ let id: ServiceIdentity;
 let proxy: DockerSocketProxy;
 let svc: ServiceProcess;
 let rpc: TsCaller;
+/** Every service process this file started (for their queues). */
+const started: ServiceProcess[] = [];
 
 beforeAll(async () => {
   id = newIdentity('ndb-cbkill');
   proxy = await DockerSocketProxy.start(path.join(id.dir, 'docker-proxy.sock'));
   writeConfig(id, { docker: { host_url: `unix://${proxy.socketPath}` } });
   [svc, rpc] = await Promise.all([ServiceProcess.start(id), tsCaller(id, { service: () => svc })]);
+  started.push(svc);
 });
 
 afterAll(async () => {
   await rpc?.close();
   await svc?.stop();
   await proxy?.close();
-  await cleanupIdentity(id, docker);
+  await cleanupIdentity(id, docker, started);
 });
 
 const isStart = (r: SeenRequest): boolean => r.method === 'POST' && /\/containers\/[^/]+\/start\b/.test(r.path);
@@ -71,6 +74,7 @@ async function killDuringSpawn(inst: NovaInstance, hold: (r: SeenRequest) => boo
 /** Restart on the same config; returns the reconciliation summary the service logged. */
 async function restart(): Promise<Record<string, unknown>> {
   svc = await ServiceProcess.start(id);
+  started.push(svc);
   const line = svc.logged('host initialized')[0];
   expect(line, svc.output()).toBeDefined();
   return line as Record<string, unknown>;

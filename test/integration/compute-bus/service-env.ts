@@ -133,6 +133,12 @@ export class ServiceProcess {
     return this.raw.slice(-lines).join('\n');
   }
 
+  /** The queues it consumed (from its "compute service ready" line). */
+  get queues(): string[] {
+    const q = this.logged('compute service ready')[0]?.queues;
+    return typeof q === 'string' ? q.split(',').filter((n) => n !== '') : [];
+  }
+
   /** Log lines whose msg equals `msg`. */
   logged(msg: string): LogLine[] {
     return this.logs.filter((l) => l.msg === msg);
@@ -247,11 +253,13 @@ export function stateDirs(id: ServiceIdentity): string[] {
  * Removes what the file created: containers labelled with its host (on the
  * given Engine), its temp directory and its queues. The service must be stopped first.
  */
-export async function cleanupIdentity(id: ServiceIdentity, docker: Docker = dockerAt()): Promise<void> {
+export async function cleanupIdentity(id: ServiceIdentity, docker: Docker = dockerAt(), services: readonly ServiceProcess[] = []): Promise<void> {
   const mine = await containersOf(docker, id.host).catch(() => []);
   await Promise.all(mine.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
   rmSync(id.dir, { recursive: true, force: true });
-  await deleteTopology({ queues: [id.topic, `${id.topic}.${id.host}`] }).catch(() => undefined);
+  // A SIGKILLed service leaves its fanout queue behind (it would expire after 30 min).
+  const queues = new Set([id.topic, `${id.topic}.${id.host}`, ...services.flatMap((s) => s.queues)]);
+  await deleteTopology({ queues: [...queues] }).catch(() => undefined);
 }
 
 // ---- Nova-like payloads ----------------------------------------------------------
