@@ -13,8 +13,9 @@ import type { GlanceClient } from '../../src/openstack/glance-client.js';
 import type { GlanceImage } from '../../src/openstack/glance-image.js';
 import { compareWithGlance } from '../../src/openstack/image-digests.js';
 import { ByteTap } from '../../src/stream/byte-tap.js';
-import { DigestSink, type Digests } from '../../src/stream/digest-sink.js';
+import type { Digests } from '../../src/stream/digest-sink.js';
 import { SideTee } from '../../src/stream/side-tee.js';
+import { WorkerDigestSink } from '../../src/stream/worker-digest-sink.js';
 
 export interface VerifyReport {
   readonly image: GlanceImage;
@@ -44,7 +45,7 @@ export function compareRecordedProperties(image: GlanceImage, summary: ArchiveSu
 export async function verifyImage(glance: GlanceClient, image: GlanceImage, options: { onProgress?: (bytes: number) => void; signal?: AbortSignal } = {}): Promise<VerifyReport> {
   if (image.status !== 'active') return { image, digests: null, summary: null, problems: [`image status is ${image.status}, not active`] };
   const download = await glance.downloadImageData(image.id, options.signal);
-  const digest = new DigestSink();
+  const digest = new WorkerDigestSink();
   const inspector = new ArchiveInspector();
   const discard = new Writable({
     highWaterMark: 1024 * 1024,

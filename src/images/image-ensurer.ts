@@ -7,7 +7,7 @@
  * the archive:
  *
  *   GET /v2/images/{id}/file ─▶ SideTee ──▶ POST /images/load
- *                                 ├─▶ DigestSink
+ *                                 ├─▶ WorkerDigestSink (md5, sha512 in worker threads)
  *                                 └─▶ ArchiveInspector
  *
  * Docker has taken the image by the time the hash is known, so a mismatch
@@ -22,9 +22,10 @@ import { ArchiveInspector } from '../image-archive/archive-inspector.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import type { GlanceClient } from '../openstack/glance-client.js';
-import { compareWithGlance } from '../openstack/image-digests.js';
-import { DigestSink } from '../stream/digest-sink.js';
+import { algorithmsToVerify, compareWithGlance } from '../openstack/image-digests.js';
+
 import { SideTee } from '../stream/side-tee.js';
+import { WorkerDigestSink } from '../stream/worker-digest-sink.js';
 import { raceAbort, throwIfAborted } from '../util/abort.js';
 import type { RequestCredentials } from './glance-access.js';
 import { findLocalImage, type LocalImageStore } from './local-image-store.js';
@@ -140,7 +141,8 @@ export class ImageEnsurer {
 
     this.log.info('downloading image from Glance into docker load', { image_id: id, size: meta.size, endpoint: glance.endpoint });
     const dl = await glance.downloadImageData(id, signal);
-    const digest = new DigestSink();
+    // Only the digests Glance recorded are worth the CPU (sha512 when it has one).
+    const digest = new WorkerDigestSink({ algorithms: algorithmsToVerify(meta) });
     const inspector = new ArchiveInspector();
     const tee = new SideTee([digest, inspector]);
     const flowing = pipeline(dl.stream, tee);

@@ -8,7 +8,7 @@
  * image_state=available, owner_id).
  *
  *   POST /images/{id}/get (docker save) ─▶ SideTee ──▶ PUT /v2/images/{id}/file
- *                                            ├─▶ DigestSink
+ *                                            ├─▶ WorkerDigestSink (md5, sha512 in worker threads)
  *                                            └─▶ ArchiveInspector
  *
  * On failure the record is left as it is: Nova deletes a failed snapshot's

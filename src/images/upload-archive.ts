@@ -4,7 +4,7 @@
  * inspecting it (tar structure, manifest, layers), with bounded memory.
  *
  *   source ─▶ progress tap ─▶ SideTee ──▶ PUT /v2/images/{id}/file
- *                                ├─▶ DigestSink
+ *                                ├─▶ WorkerDigestSink (md5, sha512 in worker threads)
  *                                └─▶ ArchiveInspector
  *
  * The manifest comes last in a docker save tar, so the archive's verdict is
@@ -22,8 +22,9 @@ import type { GlanceImage } from '../openstack/glance-image.js';
 import { compareWithGlance } from '../openstack/image-digests.js';
 import { propertyPatch } from '../openstack/json-patch.js';
 import { ByteTap } from '../stream/byte-tap.js';
-import { DigestSink, type Digests } from '../stream/digest-sink.js';
+import type { Digests } from '../stream/digest-sink.js';
 import { SideTee } from '../stream/side-tee.js';
+import { WorkerDigestSink } from '../stream/worker-digest-sink.js';
 import { archiveProperties, defaultImageName } from './image-properties.js';
 
 /** Where the archive comes from. */
@@ -117,7 +118,7 @@ export async function uploadArchive(o: UploadArchiveOptions): Promise<UploadArch
  * failed snapshot's image itself; {@link uploadArchive} deletes its own).
  */
 export async function uploadArchiveData(created: GlanceImage, o: UploadArchiveDataOptions): Promise<UploadArchiveResult> {
-  const digest = new DigestSink();
+  const digest = new WorkerDigestSink();
   const inspector = new ArchiveInspector();
   const tap = new ByteTap((_n, total) => o.onProgress?.(total));
   const tee = new SideTee([digest, inspector]);

@@ -7,10 +7,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Writable } from 'node:stream';
 
-/** Hex digests of everything written. */
+/** Hex digests of everything written; null for an algorithm that was not computed (see WorkerDigestSink's `algorithms`). */
 export interface Digests {
-  readonly md5: string;
-  readonly sha512: string;
+  readonly md5: string | null;
+  readonly sha512: string | null;
   readonly bytes: number;
 }
 

@@ -5,7 +5,7 @@ import { renderTable } from '../../../glance/cli/format-output.js';
 import { archiveProperties, defaultImageName, initialProperties, novaArchitecture, parsePropertyArg } from '../../../src/images/image-properties.js';
 import { singleImage } from '../../../src/images/upload-archive.js';
 import { compareRecordedProperties } from '../../../glance/verify/verify-image.js';
-import { compareWithGlance } from '../../../src/openstack/image-digests.js';
+import { algorithmsToVerify, compareWithGlance } from '../../../src/openstack/image-digests.js';
 import type { ArchiveImage, ArchiveSummary } from '../../../src/image-archive/archive-manifest.js';
 import type { GlanceImage } from '../../../src/openstack/glance-image.js';
 
@@ -134,6 +134,20 @@ describe('comparisons', () => {
     expect(compareWithGlance(GIMG, { md5: 'x', sha512: 'y', bytes: 4 })).toHaveLength(3);
     expect(compareWithGlance({ ...GIMG, checksum: null, osHashAlgo: 'sha256' }, { md5: 'x', sha512: 'y', bytes: 3 })[0]).toMatch(/nothing to verify against/);
     expect(compareWithGlance({ ...GIMG, osHashAlgo: 'sha256', osHashValue: 'zzz' }, { md5: 'md5', sha512: 'y', bytes: 3 })).toEqual([]);
+    // Only the digests that were computed are compared; at least one must meet its Glance counterpart.
+    expect(compareWithGlance(GIMG, { md5: null, sha512: 'sha', bytes: 3 })).toEqual([]);
+    expect(compareWithGlance(GIMG, { md5: null, sha512: 'y', bytes: 3 })).toHaveLength(1);
+    expect(compareWithGlance(GIMG, { md5: 'md5', sha512: null, bytes: 3 })).toEqual([]);
+    expect(compareWithGlance({ ...GIMG, checksum: null }, { md5: 'md5', sha512: null, bytes: 3 })[0]).toMatch(/nothing to verify against.*hashed with md5/);
+  });
+
+  it.each([
+    ['sha512 recorded: only sha512', {}, ['sha512']],
+    ['another os_hash_algo: the md5 checksum', { osHashAlgo: 'sha256' }, ['md5']],
+    ['no os_hash_value: the md5 checksum', { osHashValue: null }, ['md5']],
+    ['nothing recorded: both (and the comparison fails)', { osHashValue: null, checksum: null }, ['md5', 'sha512']],
+  ])('algorithmsToVerify: %s', (_n, over, want) => {
+    expect(algorithmsToVerify({ ...GIMG, ...over })).toEqual(want);
   });
 
   it('compareRecordedProperties', () => {
