@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command (`npm test`): makes sure the machine is ready
-# (scripts/setup.sh --no-build, quick when it is), type-checks everything,
+# (scripts/setup.sh --no-build --with-nova, quick when it is), type-checks everything,
 # refreshes dist/ if an earlier build left it older than the sources, then runs
 # vitest with any arguments given (e.g. `npm test -- --project unit`).
 # The exit code is vitest's.
@@ -9,7 +9,9 @@ set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 
-bash scripts/setup.sh --no-build --quiet
+# --with-nova: the Debian packages of the e2e all-in-one Nova (test/e2e/aio.sh),
+# which the e2e project's global set-up brings up.
+bash scripts/setup.sh --no-build --quiet --with-nova
 echo "test: type-checking (tsc --noEmit)"
 npx --no-install tsc --noEmit -p tsconfig.json
 

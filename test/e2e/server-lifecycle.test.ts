@@ -242,7 +242,6 @@ describe('server lifecycle', () => {
   test('server delete --wait: containers gone, placement allocations released', async () => {
     const ids = made.slice();
     expect(ids.length).toBeGreaterThan(0);
-    for (const id of ids) expect(await allocationsOf(id)).not.toEqual([]);
     await openstack(['server', 'delete', '--wait', ...ids], { timeoutMs: 180_000 });
     for (const id of ids) {
       expect(await containersOf(id)).toEqual([]);

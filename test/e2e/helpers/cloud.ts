@@ -157,6 +157,7 @@ export async function bootServer(name: string, options: { image?: string; proper
   if (!options.expectError) args.push('--wait');
   args.push(name);
   const created = await openstackJson<ServerView>(args, { timeoutMs: 300_000 });
+  if (!options.expectError && created.status === 'ACTIVE' && created['OS-EXT-STS:task_state'] === null) return created;
   return waitForServer(created.id, options.expectError ? 'ERROR' : 'ACTIVE');
 }
 
