@@ -76,8 +76,17 @@ export class AmqpBus implements Bus {
   async start(signal?: AbortSignal): Promise<void> {
     if (this.closed) throw new BridgeError('ERR_SHUTTING_DOWN', 'bus is closed');
     if (this.session) return;
-    signal?.addEventListener('abort', () => void this.close(), { once: true });
-    await (this.connecting ??= this.connectLoop());
+    // The signal bounds the first connection only: once connected, the bus lives until close().
+    const giveUp = (): void => void this.close();
+    signal?.addEventListener('abort', giveUp, { once: true });
+    try {
+      await (this.connecting ??= this.connectLoop());
+    } finally {
+      signal?.removeEventListener('abort', giveUp);
+    }
+    if (!this.session) {
+      throw new BridgeError(this.closed ? 'ERR_ABORTED' : 'ERR_BUS_UNAVAILABLE', `could not connect to the message broker (${this.brokerList()})`);
+    }
   }
 
   async addSetup(name: string, setup: (s: BusSession) => Promise<void>): Promise<void> {

@@ -54,7 +54,10 @@ export interface BusEvents {
 }
 
 export interface Bus {
-  /** Connects (retrying with back-off until connected or closed). Resolves once the first session is ready. */
+  /**
+   * Connects (retrying with back-off until connected or closed). Resolves once the first session is ready.
+   * `signal` gives up on connecting (the bus is then closed); it has no effect once connected.
+   */
   start(signal?: AbortSignal): Promise<void>;
   /** Registers a set-up run on the current session (if any) and after every reconnection. */
   addSetup(name: string, setup: (session: BusSession) => Promise<void>): Promise<void>;
