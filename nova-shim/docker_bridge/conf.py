@@ -52,8 +52,10 @@ OPTS = [
              'gives up and the service counts as unreachable: node and '
              'resource queries then report the driver "not ready" (Nova keeps '
              'the compute node and its allocations instead of deleting them) '
-             'and the compute service is disabled with an "AUTO:" reason '
-             'until the service answers again.'),
+             'and the nova-compute service is forced down and disabled with '
+             'an "AUTO:" reason (the scheduler skips the host; `openstack '
+             'compute service list` shows it down) until the service answers '
+             'again.'),
     cfg.IntOpt(
         'init_host_timeout',
         default=300,
