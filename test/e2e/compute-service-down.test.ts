@@ -9,6 +9,7 @@ import { REPO_ROOT, run, waitFor } from '../helpers/services.js';
 import {
   POWER_STATE,
   bootServer,
+  closeOpenstackSessions,
   computeService,
   containerOf,
   deleteServers,
@@ -31,9 +32,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // Whatever happened, the cloud is left with its compute service running.
-  await run('bash', [AIO, 'up'], { timeoutMs: 600_000 });
-  await deleteServers(made);
+  try {
+    // Whatever happened, the cloud is left with its compute service running.
+    await run('bash', [AIO, 'up'], { timeoutMs: 600_000 });
+    await deleteServers(made);
+  } finally {
+    closeOpenstackSessions();
+  }
 });
 
 function theServer(): ServerView {

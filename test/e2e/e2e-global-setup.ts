@@ -124,7 +124,7 @@ async function removeStale(env: NodeJS.ProcessEnv, cloudsYaml: string, now: numb
 
 async function removeServers(env: NodeJS.ProcessEnv, cloudsYaml: string, match: (name: string) => boolean): Promise<void> {
   const rows = await osJson<Array<{ ID: string; Name: string }>>(env, ['server', 'list', '--name', `^${NAME_ROOT}`]);
-  await deleteServers(rows.filter((r) => match(r.Name)).map((r) => r.ID), { cloudsYaml });
+  await deleteServers(rows.filter((r) => match(r.Name)).map((r) => r.ID), { cloudsYaml, once: true });
 }
 
 async function removeImages(env: NodeJS.ProcessEnv, match: (name: string) => boolean): Promise<void> {

@@ -12,6 +12,7 @@ import {
   POWER_STATE,
   allocationsOf,
   bootServer,
+  closeOpenstackSessions,
   computeProviderUuid,
   containerOf,
   containersOf,
@@ -36,11 +37,15 @@ let fromSnapshot: ServerView | undefined;
 let snapshotId: string | undefined;
 
 afterAll(async () => {
-  await deleteServers(made);
-  if (snapshotId) {
-    await openstack(['image', 'delete', snapshotId]).catch(() => undefined);
-    // The boot from the snapshot loaded it from Glance under this tag: ours to remove.
-    await run('docker', ['rmi', `glance-image:${snapshotId}`]).catch(() => undefined);
+  try {
+    await deleteServers(made);
+    if (snapshotId) {
+      await openstack(['image', 'delete', snapshotId]).catch(() => undefined);
+      // The boot from the snapshot loaded it from Glance under this tag: ours to remove.
+      await run('docker', ['rmi', `glance-image:${snapshotId}`]).catch(() => undefined);
+    }
+  } finally {
+    closeOpenstackSessions();
   }
 });
 

@@ -6,7 +6,18 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { REPO_ROOT, TEST_IMAGE, run, waitFor } from '../helpers/services.js';
-import { POWER_STATE, allocationsOf, bootServer, cliEnv, containersOf, deleteServers, e2e, openstack, powerState } from './helpers/cloud.js';
+import {
+  POWER_STATE,
+  allocationsOf,
+  bootServer,
+  cliEnv,
+  closeOpenstackSessions,
+  containersOf,
+  deleteServers,
+  e2e,
+  openstack,
+  powerState,
+} from './helpers/cloud.js';
 
 const ctx = e2e();
 const OUTPUT = 'e2e-boom-output';
@@ -27,8 +38,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await deleteServers(made);
-  if (imageId) await openstack(['image', 'delete', imageId]).catch(() => undefined);
+  try {
+    await deleteServers(made);
+    if (imageId) await openstack(['image', 'delete', imageId]).catch(() => undefined);
+  } finally {
+    closeOpenstackSessions();
+  }
 });
 
 describe('spawn failure', () => {

@@ -5,6 +5,7 @@
  */
 import { inject } from 'vitest';
 import { run, waitFor } from '../../helpers/services.js';
+import { OpenstackSession } from './openstack-session.js';
 
 /** What e2e-global-setup.ts hands to the test files. */
 export interface E2eContext {
@@ -70,17 +71,54 @@ export function cliEnv(cloudsYaml: string, cloud = 'e2e'): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs `openstack ARGS` against the all-in-one; resolves with stdout. */
-export async function openstack(args: readonly string[], options: { cloud?: string; timeoutMs?: number; cloudsYaml?: string } = {}): Promise<string> {
-  const env = cliEnv(options.cloudsYaml ?? e2e().cloudsYaml, options.cloud);
-  return (await run('openstack', args, { env, timeoutMs: options.timeoutMs ?? 120_000 })).stdout;
+/** Options of {@link openstack}. */
+export interface OpenstackOptions {
+  /** Cloud of clouds.yaml: `e2e` (default) or `e2e-placement` (osc-placement). */
+  cloud?: string;
+  timeoutMs?: number;
+  /** clouds.yaml; default: the run's (inject). */
+  cloudsYaml?: string;
+  /** A process of its own instead of the shared interactive one (the global set-up's process must not keep children). */
+  once?: boolean;
+}
+
+const sessions = new Map<string, OpenstackSession>();
+
+/**
+ * Runs `openstack ARGS` against the all-in-one; resolves with stdout. Goes
+ * through one interactive `openstack` process per cloud (see
+ * openstack-session.ts) unless `once` is set or an argument needs quoting.
+ */
+export async function openstack(args: readonly string[], options: OpenstackOptions = {}): Promise<string> {
+  const cloudsYaml = options.cloudsYaml ?? e2e().cloudsYaml;
+  const cloud = options.cloud ?? 'e2e';
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const env = cliEnv(cloudsYaml, cloud);
+  if (options.once || !OpenstackSession.accepts(args)) {
+    return (await run('openstack', args, { env, timeoutMs })).stdout;
+  }
+  const key = `${cloudsYaml}\0${cloud}`;
+  let session = sessions.get(key);
+  if (!session) {
+    session = new OpenstackSession(env);
+    sessions.set(key, session);
+  }
+  return session.run(args, timeoutMs);
+}
+
+/** Ends the interactive openstack processes of this test file (afterAll). */
+export function closeOpenstackSessions(): void {
+  for (const s of sessions.values()) s.close();
+  sessions.clear();
 }
 
 /** Runs `openstack ARGS -f json` and parses the output. */
-export async function openstackJson<T>(args: readonly string[], options: { cloud?: string; timeoutMs?: number; cloudsYaml?: string } = {}): Promise<T> {
+export async function openstackJson<T>(args: readonly string[], options: OpenstackOptions = {}): Promise<T> {
   const out = await openstack([...args, '-f', 'json'], options);
+  // `--wait` prints progress before the document.
+  const start = out.search(/^[[{]/m);
   try {
-    return JSON.parse(out) as T;
+    return JSON.parse(start < 0 ? out : out.slice(start)) as T;
   } catch (err) {
     throw new Error(`openstack ${args.join(' ')} -f json printed no JSON: ${out.slice(0, 500)}`, { cause: err });
   }
@@ -166,7 +204,7 @@ export async function bootServer(name: string, options: { image?: string; proper
  * ones are fine. Not `server delete --wait`: OSC 6 gives up at once on a
  * server that is in ERROR before the delete starts.
  */
-export async function deleteServers(ids: readonly string[], options: { cloudsYaml?: string } = {}): Promise<void> {
+export async function deleteServers(ids: readonly string[], options: OpenstackOptions = {}): Promise<void> {
   const existing: string[] = [];
   for (const id of ids) {
     if (!(await serverGone(id, options))) existing.push(id);
@@ -179,7 +217,7 @@ export async function deleteServers(ids: readonly string[], options: { cloudsYam
 }
 
 /** True once `server show` says there is no such server. */
-async function serverGone(id: string, options: { cloudsYaml?: string }): Promise<boolean> {
+async function serverGone(id: string, options: OpenstackOptions): Promise<boolean> {
   try {
     await openstack(['server', 'show', id, '-f', 'value', '-c', 'id'], options);
     return false;
