@@ -74,6 +74,9 @@ port_free() {
   /usr/bin/python3 - "$1" <<'EOF'
 import socket, sys
 s = socket.socket()
+# As glance-api binds: connections of a just-stopped glance-api in TIME_WAIT
+# do not make the port taken (a listener still does).
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
