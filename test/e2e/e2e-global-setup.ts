@@ -127,8 +127,11 @@ async function removeServers(env: NodeJS.ProcessEnv, cloudsYaml: string, match: 
   await deleteServers(rows.filter((r) => match(r.Name)).map((r) => r.ID), { cloudsYaml, once: true });
 }
 
+/** Deletes our Glance images, and the copies the compute service loaded from them (tag glance-image:<id>). */
 async function removeImages(env: NodeJS.ProcessEnv, match: (name: string) => boolean): Promise<void> {
   const rows = await osJson<Array<{ ID: string; Name: string }>>(env, ['image', 'list']);
   const ids = rows.filter((r) => match(r.Name)).map((r) => r.ID);
-  if (ids.length > 0) await os(env, ['image', 'delete', ...ids]);
+  if (ids.length === 0) return;
+  await os(env, ['image', 'delete', ...ids]);
+  for (const id of ids) await run('docker', ['rmi', `glance-image:${id}`]).catch(() => undefined);
 }

@@ -39,12 +39,12 @@ let snapshotId: string | undefined;
 afterAll(async () => {
   try {
     await deleteServers(made);
+  } finally {
     if (snapshotId) {
       await openstack(['image', 'delete', snapshotId]).catch(() => undefined);
       // The boot from the snapshot loaded it from Glance under this tag: ours to remove.
       await run('docker', ['rmi', `glance-image:${snapshotId}`]).catch(() => undefined);
     }
-  } finally {
     closeOpenstackSessions();
   }
 });
