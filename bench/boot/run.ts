@@ -21,8 +21,9 @@
  * the Engine: no download. Boots are sequential, one server at a time (each
  * is deleted, untimed, before the next), and the two clouds alternate (who
  * goes first swaps every iteration) so drift on the shared machine hits both.
- * Direct: create + start + inspect-until-running of the same image with the
- * same command and limits through dockerode, also alternated.
+ * Direct: create + start + inspect-until-running through dockerode with the
+ * create body the service itself would send (same image, command, limits,
+ * network mode, init, hosts-file mount), also alternated.
  *
  * Goal: ours p50 ≤ fake p50 + 0.5 s.
  *
@@ -32,13 +33,19 @@
  * unless --strict), 1 on a failed boot or set-up, 2 on bad arguments.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import { driverSettingsFromConfig } from '../../src/compute/driver-settings.js';
+import { parseSpawnArgs } from '../../src/compute/payloads.js';
+import { buildCreatePlan } from '../../src/compute/translate/create-spec.js';
+import { hostsFileContent } from '../../src/compute/translate/hosts-file.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { toCreateBody } from '../../src/docker/create-body.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
@@ -291,18 +298,46 @@ async function deleteServer(t: Target, id: string, name: string, pollMs: number)
 
 // ---- direct Docker ----------------------------------------------------------------------------
 
-const BENCH_LABEL = 'nova-docker-bridge.bench-boot';
+interface Direct {
+  readonly docker: Docker;
+  readonly settings: ReturnType<typeof driverSettingsFromConfig>;
+  readonly imageId: string;
+  readonly hostCpus: number;
+  readonly dir: string;
+}
 
-/** create + start + inspect until running: the same image, command and limits (1 vCPU, 64 MiB) as the flavor. */
-async function direct(docker: Docker, name: string): Promise<number> {
-  const started = now();
-  const container = await docker.createContainer({
-    name,
-    Image: IMAGE,
-    Cmd: COMMAND_LINE.split(' '),
-    Labels: { [BENCH_LABEL]: '1' },
-    HostConfig: { NanoCpus: 1e9, Memory: FLAVOR.ram * 1024 * 1024, NetworkMode: 'none' },
+/**
+ * Direct create + start + inspect-until-running with the very create body the
+ * service sends for this flavor and image (built by the service's own
+ * translation functions from the "ours" cloud's service configuration:
+ * network mode, init, hosts-file bind mount, limits), so the comparison is
+ * Docker's cost for the same container. Removal is outside the timed part.
+ */
+async function direct(d: Direct, name: string): Promise<number> {
+  const uuid = randomUUID();
+  const args = parseSpawnArgs({
+    instance: {
+      uuid,
+      name,
+      hostname: name.slice(0, 63),
+      flavor: { vcpus: FLAVOR.vcpus, memory_mb: FLAVOR.ram, root_gb: FLAVOR.disk, ephemeral_gb: 0, swap: 0, name: FLAVOR.name, extra_specs: {} },
+      metadata: {},
+      system_metadata: {},
+    },
+    image_meta: { id: null, name: IMAGE, container_format: 'docker', disk_format: 'raw', properties: { os_command_line: COMMAND_LINE } },
+    injected_files: [],
+    network_info: [],
+    power_on: true,
   });
+  const hostsFilePath = path.join(d.dir, uuid, 'hosts');
+  const plan = buildCreatePlan(args, d.settings, { image: d.imageId, hostCpus: d.hostCpus, hostsFilePath });
+  const body = toCreateBody(plan.spec);
+  // Not the service's labels: its reconciliation must never see these.
+  body.Labels = { [BENCH_LABEL]: '1' };
+  const started = now();
+  mkdirSync(path.dirname(hostsFilePath), { recursive: true });
+  writeFileSync(hostsFilePath, hostsFileContent(plan.identity));
+  const container = await d.docker.createContainer({ name: `bench-boot-${uuid}`, ...body });
   try {
     await container.start();
     for (let i = 0; ; i++) {
@@ -313,8 +348,11 @@ async function direct(docker: Docker, name: string): Promise<number> {
     }
   } finally {
     await container.remove({ force: true, v: true });
+    rmSync(path.dirname(hostsFilePath), { recursive: true, force: true });
   }
 }
+
+const BENCH_LABEL = 'nova-docker-bridge.bench-boot';
 
 // ---- main -----------------------------------------------------------------------------------------
 
@@ -362,8 +400,9 @@ function logTimes(c: Cloud, ids: readonly string[]): { buildMs: number[]; spawnM
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  let imageId: string;
   try {
-    await docker.getImage(IMAGE).inspect();
+    imageId = (await docker.getImage(IMAGE).inspect()).Id;
   } catch {
     throw new Error(`the test image ${IMAGE} is missing: run scripts/setup.sh (scripts/build-test-image.sh)`);
   }
@@ -382,6 +421,14 @@ async function main(): Promise<number> {
     ours: { c: OURS, image: await ensureImage(OURS), flavor: await ensureFlavor(OURS) },
     fake: { c: FAKE, image: await ensureImage(FAKE), flavor: await ensureFlavor(FAKE) },
   };
+  const d: Direct = {
+    docker,
+    // The service's own configuration in the "ours" cloud (written by aio.sh up).
+    settings: driverSettingsFromConfig(loadConfig([path.join(OURS.env.E2E_STATE as string, 'bridge', 'nova-docker-bridge.conf')])),
+    imageId,
+    hostCpus: (await docker.info()).NCPU as number,
+    dir: mkdtempSync(path.join(os.tmpdir(), 'ndb-bench-boot-')),
+  };
   const run_id = randomBytes(3).toString('hex');
   const loadBefore = os.loadavg()[0] ?? NaN;
   const samples: Sample[] = [];
@@ -389,7 +436,7 @@ async function main(): Promise<number> {
 
   const one = async (side: 'ours' | 'fake' | 'direct', i: number): Promise<Sample> => {
     const name = `bench-boot-${run_id}-${side}-${i}`;
-    if (side === 'direct') return { side, i, ms: await direct(docker, name) };
+    if (side === 'direct') return { side, i, ms: await direct(d, name) };
     const r = await boot(targets[side], name, o.pollMs);
     return { side, i, ms: r.ms, deleteMs: r.deleteMs, id: r.id };
   };
@@ -441,6 +488,7 @@ async function main(): Promise<number> {
   if (o.json) {
     writeFileSync(o.json, `${JSON.stringify({ commit, dirty, options: o, cpus: os.cpus().length, loadavg: os.loadavg(), stats: st, overheadMs, pass, logTimes: times, samples }, null, 2)}\n`);
   }
+  rmSync(d.dir, { recursive: true, force: true });
   if (o.downFake) {
     await aio(FAKE, ['down'], 120_000);
     process.stderr.write('bench/boot: the fake-driver cloud is down (state kept)\n');
