@@ -7,7 +7,6 @@ import { homedir } from 'node:os';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { dockerConnectionFromEnv } from '../../src/docker/docker-connection-from-env.js';
-import { DockerodeEngine } from '../../src/docker/dockerode-engine.js';
 import { BridgeError, toBridgeError } from '../../src/errors/bridge-error.js';
 import { initialProperties } from '../../src/images/image-properties.js';
 import { uploadArchive, type ArchiveSource } from '../../src/images/upload-archive.js';
@@ -102,6 +101,8 @@ async function run(args: CliArgs, io: CliIo, signal: AbortSignal): Promise<numbe
 async function openSource(args: CliArgs, io: CliIo, signal: AbortSignal): Promise<ArchiveSource> {
   if (args.fromDocker !== null) {
     // The same adapter the compute service uses: DOCKER_HOST may name a socket or a TCP(+TLS) Engine.
+    // Loaded only here: dockerode and its dependencies add ~25 MB to a process that imports a file.
+    const { DockerodeEngine } = await import('../../src/docker/dockerode-engine.js');
     const engine = new DockerodeEngine(dockerConnectionFromEnv(io.env, { home: io.env.HOME ?? homedir(), apiTimeoutMs: 60_000 }));
     const stream = await engine.saveImage(args.fromDocker, signal);
     return { stream, length: null, description: `docker image ${args.fromDocker}` };

@@ -7,11 +7,21 @@
  * live in secure.yaml next to it (merged over the cloud's entry).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parse } from 'yaml';
 import { BridgeError } from '../errors/bridge-error.js';
 import type { CredentialSettings } from './credentials.js';
+
+/**
+ * The yaml package, loaded on first use: it adds ~9 MB to every process that
+ * imports this module (glance-docker, the compute service), and only a
+ * clouds.yaml user needs it. Synchronous (require), like the rest of the lookup.
+ */
+function yamlParse(text: string): unknown {
+  const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return parse(text);
+}
 
 /** Where clouds.yaml is looked for, in order. */
 export function cloudsYamlCandidates(env: Readonly<Record<string, string | undefined>>, cwd: string): string[] {
@@ -38,7 +48,7 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
 function parseYaml(text: string, file: string): Record<string, unknown> {
   let doc: unknown;
   try {
-    doc = parse(text);
+    doc = yamlParse(text);
   } catch (err) {
     throw new BridgeError('ERR_CONFIG_INVALID', `${file}: not valid YAML: ${(err as Error).message}`, { cause: err });
   }

@@ -1,24 +1,23 @@
 /**
  * Hashes what is written to it, like {@link DigestSink} (md5 = Glance's
  * `checksum`, sha512 = its `os_hash_value`, plus the byte count), but off the
- * main thread, on the process's hashing threads (./hash-workers.ts, one per
- * algorithm). A download that Glance describes with sha512 needs only that
- * digest (`algorithms`).
+ * main thread, on the process's hashing threads (./hash-workers.ts). A
+ * download that Glance describes with sha512 needs only that digest
+ * (`algorithms`).
  *
  * Why: md5 + sha512 of one stream cost about 5 CPU-seconds per GiB on one
  * core (193 MiB/s here), which capped `glance-docker import` and the
  * spawn-time download, because the main thread also moves the bytes, parses
- * the tar and hashes layers. On the threads the two digests run beside the
- * transfer and beside each other.
+ * the tar and hashes layers. On a thread the digests run beside the transfer.
  *
  * How, with bounded memory: the bytes are copied into this sink's fixed pool
- * of SharedArrayBuffer blocks (default 8 × 1 MiB). A full block goes to both
- * threads by index (no per-chunk allocation or transfer: both read the same
- * block) and returns to the pool when both acknowledged it. When no block is
- * free, writes wait: backpressure reaches the source, so memory stays at the
- * pool's size however fast the source is. Copying (not transferring) the
- * caller's chunk is deliberate: the same chunk is also on its way to the
- * upload and the archive inspector.
+ * of SharedArrayBuffer blocks (default 4 × 1 MiB). A full block goes to the
+ * thread by index (no per-chunk allocation or transfer) and returns to the
+ * pool when the thread acknowledged it. When no block is free, writes wait:
+ * backpressure reaches the source, so memory stays at the pool's size however
+ * fast the source is. Copying (not transferring) the caller's chunk is
+ * deliberate: the same chunk is also on its way to the upload and the archive
+ * inspector.
  */
 import { Writable } from 'node:stream';
 import type { Digests } from './digest-sink.js';
@@ -28,7 +27,7 @@ import { HASH_ALGORITHMS, hashWorkers, type HashAlgorithm, type HashSession, typ
 export interface WorkerDigestSinkOptions {
   /** Bytes per shared block. Default 1 MiB. */
   readonly blockBytes?: number;
-  /** Blocks in the pool (the bound on buffered bytes). Default 8. */
+  /** Blocks in the pool (the bound on buffered bytes). Default 4. */
   readonly blocks?: number;
   /** The digests to compute (default md5 and sha512); the others are null in the result. */
   readonly algorithms?: readonly HashAlgorithm[];
@@ -40,8 +39,6 @@ export class WorkerDigestSink extends Writable {
   private readonly blockBytes: number;
   private readonly pool: SharedArrayBuffer[];
   private readonly views: Buffer[];
-  /** Threads still reading each block (0 = free). */
-  private readonly holders: number[];
   private readonly free: number[];
   private readonly workers: HashWorkers;
   private readonly algorithms: readonly HashAlgorithm[];
@@ -54,16 +51,15 @@ export class WorkerDigestSink extends Writable {
   private failure: Error | null = null;
   /** Wakes whoever waits (for a free block, or for the digests). */
   private wake: (() => void) | null = null;
-  /** Highest number of blocks the threads held at once (tests check the bound). */
+  /** Highest number of blocks the thread held at once (tests check the bound). */
   private peakInFlight = 0;
 
   constructor(options: WorkerDigestSinkOptions = {}) {
     super({ highWaterMark: options.blockBytes ?? 1024 * 1024 });
     this.blockBytes = options.blockBytes ?? 1024 * 1024;
-    const blocks = Math.max(2, options.blocks ?? 8);
+    const blocks = Math.max(2, options.blocks ?? 4);
     this.pool = Array.from({ length: blocks }, () => new SharedArrayBuffer(this.blockBytes));
     this.views = this.pool.map((sab) => Buffer.from(sab));
-    this.holders = this.pool.map(() => 0);
     this.free = this.pool.map((_b, i) => i);
     this.workers = options.workers ?? hashWorkers;
     this.algorithms = [...new Set(options.algorithms ?? HASH_ALGORITHMS)];
@@ -76,22 +72,22 @@ export class WorkerDigestSink extends Writable {
     return this.result;
   }
 
-  /** The most blocks the threads held at once (≤ the pool size). */
+  /** The most blocks the thread held at once (≤ the pool size). */
   get maxBlocksInFlight(): number {
     return this.peakInFlight;
   }
 
   private open(): HashSession {
     this.session ??= this.workers.open(this.pool, this.algorithms, {
-      ack: (_algorithm, index) => {
-        this.holders[index] = (this.holders[index] ?? 1) - 1;
-        if (this.holders[index] === 0) {
-          this.free.push(index);
-          this.signal();
-        }
+      ack: (index) => {
+        this.free.push(index);
+        this.signal();
       },
-      digest: (algorithm, hex) => {
-        this.hex.set(algorithm, hex);
+      digests: (hex) => {
+        for (const a of this.algorithms) {
+          const h = hex[a];
+          if (h !== undefined) this.hex.set(a, h);
+        }
         this.signal();
       },
       failed: (err) => {
@@ -119,11 +115,10 @@ export class WorkerDigestSink extends Writable {
     if (this.failure) throw this.failure;
   }
 
-  /** Hands the current block to the threads. */
+  /** Hands the current block to the thread. */
   private dispatch(): void {
     if (this.current === null || this.fill === 0) return;
     const index = this.current;
-    this.holders[index] = this.algorithms.length;
     this.open().block(index, this.fill);
     this.peakInFlight = Math.max(this.peakInFlight, this.pool.length - this.free.length);
     this.current = null;
@@ -169,7 +164,7 @@ export class WorkerDigestSink extends Writable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    // The threads drop this stream's hash state; its blocks are garbage once they let go.
+    // The thread drops this stream's hash state; the blocks are garbage once it lets go.
     this.session?.close();
     cb(err);
   }

@@ -3,7 +3,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { SideTee } from '../../../src/stream/side-tee.js';
-import { HashWorkers, hashWorkers } from '../../../src/stream/hash-workers.js';
+import { defaultHashThreads, HashWorkers, hashWorkers } from '../../../src/stream/hash-workers.js';
 import { WorkerDigestSink } from '../../../src/stream/worker-digest-sink.js';
 
 const BLOCK = 4096;
@@ -99,11 +99,30 @@ describe('WorkerDigestSink (md5 and sha512 in worker threads, bounded shared blo
     expect(hashWorkers.keepsProcessAlive).toBe(false);
   });
 
-  it('concurrent streams share the threads and keep their own digests', async () => {
-    const inputs = [randomBytes(7 * BLOCK + 1), randomBytes(BLOCK - 1), randomBytes(20 * BLOCK)];
-    const sinks = inputs.map(() => new WorkerDigestSink({ blockBytes: BLOCK, blocks: 2 }));
-    await Promise.all(inputs.map((d, i) => pipeline(Readable.from(chunked(d, [1000, 5000])), sinks[i] as WorkerDigestSink)));
-    inputs.forEach((d, i) => expect((sinks[i] as WorkerDigestSink).digests).toEqual(expected(d)));
+  it.each([
+    ['one thread shared by three streams', 1, 1],
+    ['a thread per stream up to the limit', 2, 2],
+  ])('concurrent streams keep their own digests: %s', async (_n, max, threads) => {
+    const own = new HashWorkers(max);
+    try {
+      const inputs = [randomBytes(7 * BLOCK + 1), randomBytes(BLOCK - 1), randomBytes(20 * BLOCK)];
+      const sinks = inputs.map(() => new WorkerDigestSink({ blockBytes: BLOCK, blocks: 2, workers: own }));
+      await Promise.all(inputs.map((d, i) => pipeline(Readable.from(chunked(d, [1000, 5000])), sinks[i] as WorkerDigestSink)));
+      inputs.forEach((d, i) => expect((sinks[i] as WorkerDigestSink).digests).toEqual(expected(d)));
+      expect(own.threadCount).toBe(threads);
+      expect(own.openSessions).toBe(0);
+    } finally {
+      await own.shutdown();
+    }
+  });
+
+  it.each([
+    [1, 1],
+    [2, 1],
+    [3, 2],
+    [16, 4],
+  ])('defaultHashThreads(%i cores) = %i (one core stays for the transfer)', (cores, want) => {
+    expect(defaultHashThreads(cores)).toBe(want);
   });
 
   it('a thread that goes away fails the streams it was hashing, and the next stream gets new threads', async () => {
