@@ -3,7 +3,8 @@
 #
 #   1. Debian packages, installed only when missing: docker.io, rabbitmq-server,
 #      python3-oslo.messaging, busybox-static, iptables, ca-certificates, glance-api
-#      (the test Glance; scripts/start-glance.sh runs it, nothing starts it here).
+#      (the test Glance; scripts/start-glance.sh runs it, nothing starts it here)
+#      and python3-glanceclient (the `glance` CLI bench/glance/run.ts compares with).
 #   2. npm dependencies (npm ci, or npm install without a lockfile) when
 #      node_modules is missing or older than package-lock.json.
 #   3. npm run build (TypeScript → dist/), unless --no-build.
@@ -31,7 +32,7 @@ for arg in "$@"; do
     --with-nova) WITH_NOVA=1 ;; # e2e all-in-one packages, see below
     -q | --quiet) QUIET=1 ;;
     -h | --help)
-      sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -44,7 +45,8 @@ QUIET_FLAG=()
 [ "$QUIET" = 1 ] && QUIET_FLAG=(--quiet)
 
 export DEBIAN_FRONTEND=noninteractive
-PACKAGES=(docker.io rabbitmq-server python3-oslo.messaging busybox-static iptables ca-certificates glance-api)
+PACKAGES=(docker.io rabbitmq-server python3-oslo.messaging busybox-static iptables ca-certificates glance-api
+  python3-glanceclient)
 # >>> --with-nova (owner: test/e2e) >>>
 # The all-in-one Zed of test/e2e/aio.sh. Not Debian's nova-compute package: it
 # pulls a hypervisor (libvirt/qemu); nova-compute runs from python3-nova.
