@@ -54,10 +54,9 @@ CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 
 # A resources dict this fresh is reused: the resource tracker asks for the
-# node list, then the resources, then the provider tree, within a second.
+# node list, then the resources, then the provider tree, within a second, so
+# the node list's probe is the period's only call.
 _RESOURCES_FRESH_S = 5
-# The node list needs no probe when the service answered this recently.
-_NODES_FRESH_S = 30
 # Between init_host attempts while waiting for the service.
 _INIT_RETRY_S = 2
 # Prefix Nova's libvirt driver uses for automatic service disabling; an
@@ -103,7 +102,6 @@ class DockerBridgeDriver(driver.ComputeDriver):
         self._client = None
         self._resources = None
         self._resources_at = 0.0
-        self._last_answer_at = None
         self._reachable = None      # None: not known yet
         # This process forced the service down (the record's disabled reason
         # may not say so when an operator had disabled it already).
@@ -124,12 +122,10 @@ class DockerBridgeDriver(driver.ComputeDriver):
     def _call(self, operation, args, timeout, context=None,
               call_monitor_timeout=None, instance_uuid=None):
         """One bus call; ``args`` are the method's keyword arguments."""
-        result = self.bridge.call(
+        return self.bridge.call(
             operation, args, timeout, context=context,
             call_monitor_timeout=call_monitor_timeout,
             instance_uuid=instance_uuid)
-        self._last_answer_at = time.monotonic()
-        return result
 
     def _quick(self, operation, instance=None, args=None):
         """A query bounded by rpc_timeout. Under heartbeats every half
@@ -207,18 +203,24 @@ class DockerBridgeDriver(driver.ComputeDriver):
     # ---- nodes and resources -----------------------------------------------------
 
     def get_available_nodes(self, refresh=False):
-        fresh = (self._last_answer_at is not None and
-                 time.monotonic() - self._last_answer_at < _NODES_FRESH_S)
-        if refresh or not fresh:
+        """Always this host's name, computed locally; the probe (the
+        resources, reused by get_available_resource right after) only decides
+        between that and VirtDriverNotReady. Probing here, not only in
+        get_available_resource, makes an outage a one-line "Virt driver is not
+        ready" in the periodic task instead of an error with a traceback."""
+        if refresh or not self._resources_fresh():
             self._fetch_resources()
         return [self._nodename]
+
+    def _resources_fresh(self):
+        return (self._resources is not None and
+                time.monotonic() - self._resources_at <= _RESOURCES_FRESH_S)
 
     def node_is_available(self, nodename):
         return nodename == self._nodename
 
     def get_available_resource(self, nodename):
-        if (self._resources is None or
-                time.monotonic() - self._resources_at > _RESOURCES_FRESH_S):
+        if not self._resources_fresh():
             self._fetch_resources()
         return dict(self._resources)
 
