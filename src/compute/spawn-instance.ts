@@ -8,6 +8,7 @@
  */
 import type { ContainerDetails, ImageDetails } from '../docker/docker-engine.js';
 import { BridgeError, isBridgeError, toBridgeError } from '../errors/bridge-error.js';
+import { throwIfAborted } from '../util/abort.js';
 import { packTar, type TarEntry } from '../util/tar-archive.js';
 import type { InstanceRuntime } from './instance-runtime.js';
 import type { RequestContext } from '../rpc/rpc-endpoint.js';
@@ -165,7 +166,10 @@ export async function spawnInstance(
         await rt.state.markOperation(uuid, 'spawn');
         let existing: ContainerDetails | null = null;
         try {
-          id = await rt.engine.createContainer(plan.spec, signal);
+          // Not cancellable: a create aborted on our side may still complete in the Engine a moment
+          // later, after the clean-up below looked for it; finished, it is found and removed.
+          id = await rt.engine.createContainer(plan.spec);
+          throwIfAborted(signal, `spawn of instance ${uuid}`);
         } catch (err) {
           if (!isBridgeError(err, 'ERR_CONFLICT')) throw err;
           existing = await rt.engine.inspectContainer(containerName(uuid), signal);
