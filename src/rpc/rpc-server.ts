@@ -217,6 +217,7 @@ export class RpcServer {
     let result: unknown = null;
     let failure: RemoteFailure | null = null;
     let stack: string | undefined;
+    let thrown = false;
     try {
       const resolved = resolveMethod(this.endpoints, req);
       if (!resolved.ok) {
@@ -226,16 +227,19 @@ export class RpcServer {
         result = (await resolved.method(ctx, req.args, this.abort.signal)) ?? null;
       }
     } catch (err) {
+      thrown = true;
       failure = this.mapFailure(err);
-      stack = err instanceof Error ? err.stack : undefined;
       const e = toBridgeError(err);
-      const fields = { code: e.code, error: e.message, remote_class: `${failure.module}.${failure.class}` };
+      // Frames only for unexpected errors: for the expected ones the caller (and Nova's instance
+      // fault, which shows the remote traceback) needs the message, not our source paths.
+      stack = e.code === 'ERR_INTERNAL' && err instanceof Error ? err.stack : undefined;
+      const fields = { code: e.code, error: e.message, remote_class: `${failure.module}.${failure.class}`, ...(stack ? { stack } : {}) };
       if (e.fault === 'server') log.error(isCall ? 'call failed' : 'cast failed', fields);
       else log.warning(isCall ? 'call refused' : 'cast refused', fields);
     } finally {
       heartbeat?.stop();
     }
-    if (failure && !stack && failure.module !== 'builtins') {
+    if (failure && !thrown && failure.module !== 'builtins') {
       log.warning('dispatch failed', { remote_class: `${failure.module}.${failure.class}`, error: failure.message });
     }
     if (log.isEnabled('debug')) log.debug('request handled', { ms: Math.round(performance.now() - started), kind: isCall ? 'call' : 'cast' });
