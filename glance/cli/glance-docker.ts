@@ -141,6 +141,7 @@ async function runImport(args: CliArgs, io: CliIo, glance: GlanceClient, source:
       properties,
       userProperties: args.properties,
       allowUnloadable: args.allowUnloadable,
+      hashAlgorithms: args.verifyHash,
       wait: args.wait,
       ...(progress === null ? {} : { onProgress: (b: number) => progress.update(b) }),
       note,
@@ -162,7 +163,7 @@ async function runImport(args: CliArgs, io: CliIo, glance: GlanceClient, source:
     io.stdout.write(
       `Imported ${image.name ?? ''} as Glance image ${image.id} (${image.status})\n` +
         `  docker image ${archive.imageId}${archive.repoTags.length > 0 ? ` (${archive.repoTags.join(', ')})` : ''}, ${archive.layers.length} layers, ${summary.layout} layout${summary.gzipped ? ', gzip' : ''}\n` +
-        `  ${formatBytes(digests.bytes)} (${digests.bytes} bytes); Glance's size, checksum and os_hash_value match what was sent\n`,
+        `  ${formatBytes(digests.bytes)} (${digests.bytes} bytes); Glance's size${digests.md5 === null ? '' : ', checksum (md5)'}${digests.sha512 === null ? '' : ', os_hash_value (sha512)'} match what was sent\n`,
     );
   }
   return EXIT.ok;

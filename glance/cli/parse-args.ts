@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { BridgeError } from '../../src/errors/bridge-error.js';
 import type { CredentialSettings } from '../../src/openstack/credentials.js';
 import { parsePropertyArg } from '../../src/images/image-properties.js';
+import type { HashAlgorithm } from '../../src/stream/hash-workers.js';
 
 export type Command = 'import' | 'list' | 'show' | 'verify' | 'help';
 
@@ -24,6 +25,8 @@ export interface CliArgs {
   readonly saharaUsername: string | null;
   readonly saharaTags: readonly string[];
   readonly stallTimeoutS: number;
+  /** --verify-hash: the digests import computes and compares with Glance's. */
+  readonly verifyHash: readonly HashAlgorithm[];
   readonly cloud: string | null;
   /** --os-* values as settings; only the ones given. */
   readonly credentials: CredentialSettings;
@@ -53,6 +56,8 @@ Import options:
   --sahara-tag TAG       Register for Sahara: _sahara_tag_TAG=True (repeatable; plugin and version)
   --allow-unloadable     Accept archives Docker 20.10 cannot load (OCI-only layout, zstd layers)
   --wait                 Wait until Glance reports the image active
+  --verify-hash H        md5 (default: Glance's checksum), sha512 (its os_hash_value) or both;
+                         each digest costs CPU beside the upload (see docs/glance.md)
 
 Common options:
   --format table|json    Output format (default table; json for scripts)
@@ -88,6 +93,15 @@ const OS_FLAGS: Record<string, keyof CredentialSettings> = {
 
 const VISIBILITIES = ['private', 'shared', 'community', 'public'];
 
+/**
+ * --verify-hash. md5 by default: it is Glance's `checksum`, which Glance
+ * records whatever its `hashing_algorithm`, it proves Glance stored the bytes
+ * sent, and it is the cheapest; every digest costs a CPU core-second or more
+ * per GiB, which on a host shared with Glance slows the upload. The sha512
+ * os_hash_value is what compute hosts check at spawn and `verify` checks.
+ */
+const VERIFY_HASH: Readonly<Record<string, readonly HashAlgorithm[]>> = { md5: ['md5'], sha512: ['sha512'], both: ['md5', 'sha512'] };
+
 export function parseCli(argv: readonly string[]): CliArgs {
   let parsed;
   try {
@@ -107,6 +121,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
         'sahara-username': { type: 'string' },
         'sahara-tag': { type: 'string', multiple: true },
         'stall-timeout': { type: 'string' },
+        'verify-hash': { type: 'string' },
         'os-cloud': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...Object.fromEntries(Object.keys(OS_FLAGS).map((k) => [k, { type: 'string' as const }])),
@@ -126,7 +141,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
   if (rest.length < min) throw new UsageError(`${command} needs an image ID or name`);
   if (rest.length > max) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(rest[max])}`);
 
-  const importOnly = ['name', 'from-docker', 'property', 'visibility', 'wait', 'allow-unloadable', 'sahara-username', 'sahara-tag'];
+  const importOnly = ['name', 'from-docker', 'property', 'visibility', 'wait', 'allow-unloadable', 'sahara-username', 'sahara-tag', 'verify-hash'];
   if (command !== 'import') for (const k of importOnly) if (v[k] !== undefined) throw new UsageError(`--${k} applies to import only`);
   const fromDocker = typeof v['from-docker'] === 'string' ? v['from-docker'] : null;
   if (fromDocker !== null && rest.length > 0) throw new UsageError('import: give either FILE (or -) or --from-docker, not both');
@@ -140,6 +155,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
     stallTimeoutS = Number(v['stall-timeout']);
     if (!Number.isFinite(stallTimeoutS) || stallTimeoutS <= 0 || stallTimeoutS > 86400) throw new UsageError('--stall-timeout must be a number of seconds between 0 and 86400');
   }
+  const verifyHash = VERIFY_HASH[typeof v['verify-hash'] === 'string' ? v['verify-hash'] : 'md5'];
+  if (verifyHash === undefined) throw new UsageError(`--verify-hash must be md5, sha512 or both, got ${JSON.stringify(v['verify-hash'])}`);
   const properties: Record<string, string> = {};
   for (const p of (v.property as string[] | undefined) ?? []) {
     try {
@@ -167,6 +184,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     saharaUsername: typeof v['sahara-username'] === 'string' ? v['sahara-username'] : null,
     saharaTags: (v['sahara-tag'] as string[] | undefined) ?? [],
     stallTimeoutS,
+    verifyHash,
     cloud: typeof v['os-cloud'] === 'string' ? v['os-cloud'] : null,
     credentials,
   };
@@ -187,6 +205,7 @@ function defaults(command: Command, positionals: readonly string[]): CliArgs {
     saharaUsername: null,
     saharaTags: [],
     stallTimeoutS: 120,
+    verifyHash: ['md5'],
     cloud: null,
     credentials: {},
   };

@@ -1,6 +1,6 @@
 /**
  * Uploads a `docker save` archive to Glance as a new image (`glance-docker
- * import`, and snapshots): one pass that uploads it while hashing it (md5 + sha512, what Glance computes) and
+ * import`, and snapshots): one pass that uploads it while hashing it (md5 and/or sha512, what Glance computes) and
  * inspecting it (tar structure, manifest, layers), with bounded memory.
  *
  *   source ─▶ progress tap ─▶ SideTee ──▶ PUT /v2/images/{id}/file
@@ -24,6 +24,7 @@ import { propertyPatch } from '../openstack/json-patch.js';
 import { ByteTap } from '../stream/byte-tap.js';
 import type { Digests } from '../stream/digest-sink.js';
 import { SideTee } from '../stream/side-tee.js';
+import type { HashAlgorithm } from '../stream/hash-workers.js';
 import { WorkerDigestSink } from '../stream/worker-digest-sink.js';
 import { archiveProperties, defaultImageName } from './image-properties.js';
 
@@ -52,6 +53,12 @@ export interface UploadArchiveDataOptions {
   readonly extraProperties?: Readonly<Record<string, string | null>>;
   /** Accept archives Docker 20.10 cannot load (OCI-only, zstd layers). */
   readonly allowUnloadable: boolean;
+  /**
+   * The digests computed while uploading and compared with Glance's afterwards
+   * (default md5: Glance's `checksum`, recorded whatever its hashing_algorithm,
+   * and the cheapest; each digest costs CPU beside the transfer).
+   */
+  readonly hashAlgorithms?: readonly HashAlgorithm[];
   /** Wait until Glance reports the image active (it normally is when the upload returns). */
   readonly wait: boolean;
   readonly waitTimeoutMs?: number;
@@ -118,7 +125,7 @@ export async function uploadArchive(o: UploadArchiveOptions): Promise<UploadArch
  * failed snapshot's image itself; {@link uploadArchive} deletes its own).
  */
 export async function uploadArchiveData(created: GlanceImage, o: UploadArchiveDataOptions): Promise<UploadArchiveResult> {
-  const digest = new WorkerDigestSink();
+  const digest = new WorkerDigestSink({ algorithms: o.hashAlgorithms ?? ['md5'] });
   const inspector = new ArchiveInspector();
   const tap = new ByteTap((_n, total) => o.onProgress?.(total));
   const tee = new SideTee([digest, inspector]);

@@ -71,8 +71,19 @@ describe('parseCli', () => {
     [['import', '--property', 'novalue'], /expected key=value/],
     [['import', '--property', 'status=active'], /Glance attribute/],
     [['import', '--stall-timeout', '0'], /--stall-timeout/],
+    [['import', '--verify-hash', 'sha256'], /--verify-hash must be md5, sha512 or both/],
+    [['verify', 'x', '--verify-hash', 'both'], /--verify-hash applies to import only/],
   ])('%j → usage error', (argv, re) => {
     expect(() => parseCli(argv)).toThrow(re);
+  });
+
+  it.each([
+    [[], ['md5']],
+    [['--verify-hash', 'md5'], ['md5']],
+    [['--verify-hash', 'sha512'], ['sha512']],
+    [['--verify-hash', 'both'], ['md5', 'sha512']],
+  ])('import %j verifies with %j', (extra, want) => {
+    expect(parseCli(['import', 'x.tar', ...extra]).verifyHash).toEqual(want);
   });
 
   it('help', () => {
