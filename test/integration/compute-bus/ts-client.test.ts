@@ -38,7 +38,9 @@ let svc: ServiceProcess;
 let rpc: TsCaller;
 
 beforeAll(async () => {
-  id = newIdentity('ndb-cbts');
+  // A grace period makes "exits at once" deterministic: with the default (0) a
+  // command such as `false` may still be seen running by the one inspect after start.
+  id = newIdentity('ndb-cbts', { compute: { start_grace_ms: 500 } });
   [svc, rpc] = await Promise.all([ServiceProcess.start(id), tsCaller(id, { service: () => svc })]);
 });
 
