@@ -15,7 +15,7 @@ export interface ArchiveEntry {
   readonly size: number;
   /** Canonical archive path a link points at; null for files and directories. */
   readonly linkTarget: string | null;
-  /** Hex sha256 of a file's bytes; null for other types. */
+  /** Hex sha256 of a file's bytes; null for other types, and for large files when the inspector skipped layer digests. */
   readonly sha256: string | null;
   readonly compression: Compression | null;
   /** Parsed JSON for small files that start like JSON; undefined when not collected or not JSON. */

@@ -22,8 +22,8 @@ export interface ArchiveLayer {
   /** The regular file it resolves to (after symlinks). */
   readonly file: string;
   readonly size: number;
-  /** sha256 of the layer file as stored. */
-  readonly digest: string;
+  /** sha256 of the layer file as stored; null when the inspector did not hash layers. */
+  readonly digest: string | null;
   readonly compression: Compression;
 }
 
@@ -116,7 +116,8 @@ function checkDiffIds(config: Record<string, unknown>, layers: readonly ArchiveL
     throw invalid(`image config ${JSON.stringify(configPath)} lists ${diffIds.length} layers but the manifest names ${layers.length}`, { path: configPath });
   }
   layers.forEach((layer, i) => {
-    if (layer.compression !== 'none') return; // diff_id is over the uncompressed tar; docker load checks those
+    // diff_id is over the uncompressed tar; docker load checks the others (and all of them when layers were not hashed).
+    if (layer.compression !== 'none' || layer.digest === null) return;
     if (diffIds[i] !== `sha256:${layer.digest}`) {
       throw invalid(`layer ${JSON.stringify(layer.path)} does not match the image config (sha256 ${layer.digest}, config says ${String(diffIds[i])}): corrupted archive`, {
         path: layer.path,
@@ -140,7 +141,7 @@ function imageFromConfig(
   }
   const layers: ArchiveLayer[] = layerRefs.map((ref) => {
     const file = resolveFile(contents.entries, ref, `${what} layer`);
-    return { path: ref, file: file.path, size: file.size, digest: file.sha256 as string, compression: file.compression ?? 'none' };
+    return { path: ref, file: file.path, size: file.size, digest: file.sha256, compression: file.compression ?? 'none' };
   });
   checkDiffIds(config, layers, configRef);
   return {
@@ -234,7 +235,7 @@ function imagesFromOciIndex(contents: ArchiveContents, index: unknown): ArchiveI
 function checkBlobDigests(contents: ArchiveContents): void {
   for (const e of contents.entries.values()) {
     const m = SHA256_BLOB.exec(e.path);
-    if (m && e.type === 'file' && e.sha256 !== m[1]) throw invalid(`blob ${e.path} does not match its digest (sha256 ${e.sha256}): corrupted archive`, { path: e.path });
+    if (m && e.type === 'file' && e.sha256 !== null && e.sha256 !== m[1]) throw invalid(`blob ${e.path} does not match its digest (sha256 ${e.sha256}): corrupted archive`, { path: e.path });
   }
 }
 

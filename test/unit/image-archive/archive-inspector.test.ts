@@ -2,13 +2,13 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ArchiveInspector } from '../../../src/image-archive/archive-inspector.js';
+import { ArchiveInspector, type InspectorOptions } from '../../../src/image-archive/archive-inspector.js';
 import type { ArchiveSummary } from '../../../src/image-archive/archive-manifest.js';
 import { buildDockerArchive, packEntries, type ArchiveOptions } from '../../helpers/docker-archives.js';
 
 /** Streams `data` into an inspector in small uneven chunks, as a network would. */
-async function inspect(data: Buffer, chunk = 700): Promise<ArchiveSummary> {
-  const inspector = new ArchiveInspector();
+async function inspect(data: Buffer, chunk = 700, options: InspectorOptions = {}): Promise<ArchiveSummary> {
+  const inspector = new ArchiveInspector(options);
   const parts: Buffer[] = [];
   for (let i = 0; i < data.length; i += chunk) parts.push(data.subarray(i, i + chunk));
   await pipeline(Readable.from(parts), inspector);
@@ -50,6 +50,35 @@ describe('ArchiveInspector: valid archives', () => {
   it('works when the whole archive arrives in one chunk', async () => {
     const built = await buildDockerArchive({ layout: 'docker+oci', gzip: true });
     expect((await inspect(built.tar, built.tar.length)).images[0]?.imageId).toBe(built.imageId);
+  });
+});
+
+describe('ArchiveInspector without layer digests (the spawn path: Glance hash + docker load check them)', () => {
+  // Files above maxJsonFileBytes count as layers; the configs and manifests stay below it.
+  const opts: InspectorOptions = { verifyLayerDigests: false, maxJsonFileBytes: 16 * 1024 };
+
+  it.each<[string, ArchiveOptions]>([
+    ['Docker ≤24 layout', { layout: 'docker', layers: 2, layerBytes: 100_000 }],
+    ['Docker ≥25 OCI + manifest.json', { layout: 'docker+oci', layers: 2, layerBytes: 100_000 }],
+  ])('%s: still names the image by its config hash, leaves layer digests unset', async (_name, archive) => {
+    const built = await buildDockerArchive(archive);
+    const img = (await inspect(built.tar, 4096, opts)).images[0];
+    expect(img?.imageId).toBe(built.imageId);
+    expect(img?.layers.map((l) => l.digest)).toEqual([null, null]);
+  });
+
+  it.each<[string, ArchiveOptions]>([
+    ['Docker ≤24: diff_id', { layout: 'docker', layers: 2, layerBytes: 100_000, corruptLayer: 0 }],
+    ['OCI: blob digest', { layout: 'docker+oci', layers: 2, layerBytes: 100_000, corruptLayer: 1 }],
+  ])('a corrupted layer (%s) passes here and is refused with the default', async (_name, archive) => {
+    const built = await buildDockerArchive(archive);
+    expect((await inspect(built.tar, 4096, opts)).images).toHaveLength(1);
+    await expect(inspect(built.tar, 4096, { maxJsonFileBytes: 16 * 1024 })).rejects.toMatchObject({ code: 'ERR_INVALID_IMAGE', message: /corrupted/ });
+  });
+
+  it('structure is still checked: a manifest naming a missing layer is refused', async () => {
+    const built = await buildDockerArchive({ layout: 'docker', layers: 2, layerBytes: 100_000, dropLayer: 1 });
+    await expect(inspect(built.tar, 4096, opts)).rejects.toMatchObject({ code: 'ERR_INVALID_IMAGE', message: /is missing from the archive/ });
   });
 });
 
