@@ -57,7 +57,9 @@ export async function resolveImage(
   const candidates = imageCandidates(image, args.instance.system_metadata, rt.settings.glanceImageRepository);
   for (const c of candidates) {
     try {
-      return await rt.engine.inspectImage(c.reference, signal);
+      const found = await rt.engine.inspectImage(c.reference, signal);
+      if (c.source === 'recorded-image-id') tagForNextSpawn(rt, found.id, candidates[0]);
+      return found;
     } catch (err) {
       if (!isBridgeError(err, 'ERR_IMAGE_NOT_FOUND')) throw err;
     }
@@ -70,6 +72,23 @@ export async function resolveImage(
   throw new BridgeError('ERR_IMAGE_NOT_FOUND', `image ${image.id ?? image.name ?? '?'} is not present on the Docker Engine of host ${rt.settings.host} (tried ${tried})`, {
     details: { image_id: image.id, tried: candidates.map((c) => c.reference) },
   });
+}
+
+/**
+ * An image found by the digest Glance recorded (`docker_image_id`) gets the
+ * `<repository>:<glance id>` tag a download would have given it, so the next
+ * spawn finds it with its first lookup (one Engine round trip less). Only for
+ * the digest, which names exactly that content; never for a match by name. Off
+ * the spawn's path: a failed tag only costs the next spawn that round trip.
+ */
+function tagForNextSpawn(rt: InstanceRuntime, imageId: string, first: { reference: string; source: string } | undefined): void {
+  if (first?.source !== 'glance-id-tag') return;
+  const colon = first.reference.lastIndexOf(':');
+  const [repo, tag] = [first.reference.slice(0, colon), first.reference.slice(colon + 1)];
+  rt.engine.tagImage(imageId, repo, tag, AbortSignal.timeout(30_000)).then(
+    () => rt.logger.info('image tagged with its Glance ID for later spawns', { image: imageId, reference: first.reference }),
+    (err: unknown) => rt.logger.warning('could not tag the image with its Glance ID', { image: imageId, reference: first.reference, err }),
+  );
 }
 
 /**

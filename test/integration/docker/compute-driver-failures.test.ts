@@ -5,6 +5,7 @@
  * Engine gives clear errors.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -448,5 +449,42 @@ describe('an absent Docker Engine', () => {
     const args = parseSpawnArgs(spawnPayload());
     const err = await gone().destroy({ instance: args.instance }).catch((e: unknown) => e);
     expect(isBridgeError(err, 'ERR_DOCKER_UNAVAILABLE')).toBe(true);
+  });
+});
+
+/** The image ID a reference names, '' when there is none. */
+async function imageIdOf(reference: string): Promise<string> {
+  return run('docker', ['image', 'inspect', '--format', '{{.Id}}', reference]).then((r) => r.stdout.trim(), () => '');
+}
+
+describe('an image found by the digest Glance recorded', () => {
+  it('is tagged <repository>:<glance id>, so the next spawn finds it with its first lookup', async () => {
+    const imageId = (await run('docker', ['image', 'inspect', '--format', '{{.Id}}', TEST_IMAGE])).stdout.trim();
+    const glanceId = randomUUID();
+    const tagged = `glance-image:${glanceId}`;
+    // No usable name: only the recorded digest can find it.
+    const args = parseSpawnArgs(spawnPayload({ image: { id: glanceId, name: null, properties: { docker_image_id: imageId, os_command_line: 'sleep 3600' } } }));
+    try {
+      await env.driver.spawn(args);
+      // The tag is applied off the spawn's path.
+      let found = '';
+      for (let i = 0; i < 50 && found === ''; i++) {
+        found = await imageIdOf(tagged);
+        if (found === '') await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(found).toBe(imageId);
+    } finally {
+      await env.driver.destroy({ instance: args.instance });
+      await run('docker', ['rmi', tagged]).catch(() => undefined);
+    }
+  });
+
+  it('a match by image name alone is not tagged (a name may later point at other content)', async () => {
+    const glanceId = randomUUID();
+    const args = parseSpawnArgs(spawnPayload({ image: { id: glanceId } }));
+    await env.driver.spawn(args);
+    await env.driver.destroy({ instance: args.instance });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await imageIdOf(`glance-image:${glanceId}`)).toBe('');
   });
 });
