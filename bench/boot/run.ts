@@ -87,6 +87,8 @@ function cloud(label: Cloud['label'], driver: string, state: string, host: strin
       E2E_PLACEMENT_PORT: String(ports.placement),
       E2E_NOVA_PORT: String(ports.nova),
       E2E_NEUTRON_PORT: String(ports.neutron),
+      // The product default; the e2e cloud sets a grace so early exits fail deterministically.
+      E2E_START_GRACE_MS: '0',
       // The fake driver needs no shim; ours installs the tree under test.
       E2E_SHIM_INSTALL: driver.startsWith('docker_bridge.') ? 'copy' : 'none',
     },
