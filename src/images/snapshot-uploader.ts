@@ -83,6 +83,8 @@ export class SnapshotUploader {
         ...(target.projectId === null ? {} : { owner_id: target.projectId }),
       },
       allowUnloadable: false,
+      // The service's event loop answers RPC calls while a snapshot uploads.
+      hashing: 'worker',
       wait: false,
       ...(signal ? { signal } : {}),
     });

@@ -4,7 +4,7 @@
  * inspecting it (tar structure, manifest, layers), with bounded memory.
  *
  *   source ─▶ progress tap ─▶ SideTee ──▶ PUT /v2/images/{id}/file
- *                                ├─▶ WorkerDigestSink (md5, sha512 in worker threads)
+ *                                ├─▶ DigestSink or WorkerDigestSink (md5 and/or sha512)
  *                                └─▶ ArchiveInspector
  *
  * The manifest comes last in a docker save tar, so the archive's verdict is
@@ -22,7 +22,7 @@ import type { GlanceImage } from '../openstack/glance-image.js';
 import { compareWithGlance } from '../openstack/image-digests.js';
 import { propertyPatch } from '../openstack/json-patch.js';
 import { ByteTap } from '../stream/byte-tap.js';
-import type { Digests } from '../stream/digest-sink.js';
+import { DigestSink, type Digests } from '../stream/digest-sink.js';
 import { SideTee } from '../stream/side-tee.js';
 import type { HashAlgorithm } from '../stream/hash-workers.js';
 import { WorkerDigestSink } from '../stream/worker-digest-sink.js';
@@ -59,6 +59,15 @@ export interface UploadArchiveDataOptions {
    * and the cheapest; each digest costs CPU beside the transfer).
    */
   readonly hashAlgorithms?: readonly HashAlgorithm[];
+  /**
+   * Where the digests are computed (default `inline`). `inline` hashes on this
+   * thread: the least CPU and memory, the right choice for a CLI whose only
+   * job is the upload (on 2 cores it is faster than a worker, whose copies
+   * into shared blocks compete with Glance for the CPU). `worker` hashes on
+   * worker threads so a long upload never holds up this thread's event loop:
+   * what the compute service needs while it answers RPC calls.
+   */
+  readonly hashing?: 'inline' | 'worker';
   /** Wait until Glance reports the image active (it normally is when the upload returns). */
   readonly wait: boolean;
   readonly waitTimeoutMs?: number;
@@ -125,7 +134,8 @@ export async function uploadArchive(o: UploadArchiveOptions): Promise<UploadArch
  * failed snapshot's image itself; {@link uploadArchive} deletes its own).
  */
 export async function uploadArchiveData(created: GlanceImage, o: UploadArchiveDataOptions): Promise<UploadArchiveResult> {
-  const digest = new WorkerDigestSink({ algorithms: o.hashAlgorithms ?? ['md5'] });
+  const algorithms = o.hashAlgorithms ?? ['md5'];
+  const digest = o.hashing === 'worker' ? new WorkerDigestSink({ algorithms }) : new DigestSink({ algorithms });
   const inspector = new ArchiveInspector();
   const tap = new ByteTap((_n, total) => o.onProgress?.(total));
   const tee = new SideTee([digest, inspector]);

@@ -6,8 +6,9 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Writable } from 'node:stream';
+import type { HashAlgorithm } from './hash-workers.js';
 
-/** Hex digests of everything written; null for an algorithm that was not computed (see WorkerDigestSink's `algorithms`). */
+/** Hex digests of everything written; null for an algorithm that was not computed (the sinks' `algorithms` option). */
 export interface Digests {
   readonly md5: string | null;
   readonly sha512: string | null;
@@ -15,24 +16,28 @@ export interface Digests {
 }
 
 export class DigestSink extends Writable {
-  private readonly md5: Hash = createHash('md5');
-  private readonly sha512: Hash = createHash('sha512');
+  private readonly md5: Hash | null;
+  private readonly sha512: Hash | null;
   private count = 0;
   private result: Digests | null = null;
 
-  constructor() {
+  /** `algorithms`: the digests to compute (default md5 and sha512); the others are null in the result. */
+  constructor(options: { algorithms?: readonly HashAlgorithm[] } = {}) {
     super({ highWaterMark: 1024 * 1024 });
+    const algorithms = options.algorithms ?? ['md5', 'sha512'];
+    this.md5 = algorithms.includes('md5') ? createHash('md5') : null;
+    this.sha512 = algorithms.includes('sha512') ? createHash('sha512') : null;
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.md5.update(chunk);
-    this.sha512.update(chunk);
+    this.md5?.update(chunk);
+    this.sha512?.update(chunk);
     this.count += chunk.length;
     cb();
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    this.result = { md5: this.md5.digest('hex'), sha512: this.sha512.digest('hex'), bytes: this.count };
+    this.result = { md5: this.md5?.digest('hex') ?? null, sha512: this.sha512?.digest('hex') ?? null, bytes: this.count };
     cb();
   }
 
