@@ -1,7 +1,9 @@
 /**
  * A pass-through that also feeds every chunk to side writers (hashers, the
- * archive inspector) before passing it on, honouring each side's
- * backpressure. At the end it waits for every side to finish, so a side's
+ * archive inspector), honouring each side's backpressure. A chunk goes on to
+ * the consumer first and to the sides right after: the consumer is a socket,
+ * and handing it the bytes before hashing them keeps the peer busy while this
+ * thread hashes. At the end it waits for every side to finish, so a side's
  * verdict (e.g. "manifest names a missing layer", known only after the last
  * byte) fails the stream before its consumer sees the end. A failing side
  * fails the whole stream at once.
@@ -20,10 +22,12 @@ export class SideTee extends Transform {
     }
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    // Chunks are never modified after this, so the consumer and the sides can share one.
+    this.push(chunk);
     let pending = 1;
     const done = (): void => {
-      if (--pending === 0) cb(null, chunk);
+      if (--pending === 0) cb();
     };
     for (const side of this.sides) {
       if (!side.write(chunk)) {
