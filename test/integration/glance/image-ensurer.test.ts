@@ -155,6 +155,21 @@ describe('ImageEnsurer (Glance → docker load)', () => {
     expect(await dockerHas(`${REPOSITORY}:${id}`)).toBe(false);
   });
 
+  it('a layer corrupted before the upload (Glance\'s hashes match): docker load refuses it, nothing left in Docker', async () => {
+    const a = await makeArchive('corrupt-before-upload');
+    const tar = Buffer.from(a.tar);
+    const at = await entryOffset(tar, (n) => n.endsWith('layer.tar'));
+    tar.write('CORRUPTED-BYTES', at + 5000, 'latin1');
+    // Stored as sent: the stream's hash matches, only the layer's diff_id can tell.
+    const id = await uploadToGlance(tar, `${token}-corrupt-before-upload`);
+    const err = await ensurer(new CountingHttp()).ensureImage({ id }, { authToken: null }).catch((x: unknown) => x);
+    expect(err).toMatchObject({ code: 'ERR_INVALID_IMAGE' });
+    expect((err as Error).message).toMatch(new RegExp(`Glance image ${id}`));
+    expect(await dockerHas(a.imageId)).toBe(false);
+    expect(await dockerHas(a.repoTag)).toBe(false);
+    expect(await dockerHas(`${REPOSITORY}:${id}`)).toBe(false);
+  });
+
   it('corruption docker load does not notice (a file it ignores): loaded, then removed on the hash mismatch', async () => {
     const a = await makeArchive('corrupt-ignored');
     const id = await uploadToGlance(a.tar, `${token}-corrupt-ignored`);
