@@ -173,6 +173,10 @@ export async function waitForServer(id: string, status: string, timeoutMs = 120_
         if (s.status === 'ERROR' && status !== 'ERROR') {
           throw new FatalServerError(`server ${id} went to ERROR: ${s.fault?.message ?? '(no fault)'}`);
         }
+        // A build that finished ACTIVE does not turn into ERROR later: say so now, not at the timeout.
+        if (status === 'ERROR' && s.status === 'ACTIVE' && s['OS-EXT-STS:task_state'] === null) {
+          throw new FatalServerError(`server ${id} went ACTIVE where ERROR was expected`);
+        }
         return s.status === status && s['OS-EXT-STS:task_state'] === null ? s : undefined;
       },
       { what: `server ${id} ${status}`, timeoutMs, intervalMs: 200 },
