@@ -99,6 +99,13 @@ afterAll(async () => {
   for (const ref of dockerRefs) await store.removeImage(ref, { force: false }).catch(() => undefined);
 });
 
+/** A refused download left neither the image, its repo tag nor the Glance-ID tag behind. */
+async function expectNothingInDocker(a: { repoTag: string; imageId: string }, glanceId: string): Promise<void> {
+  expect(await dockerHas(a.imageId)).toBe(false);
+  expect(await dockerHas(a.repoTag)).toBe(false);
+  expect(await dockerHas(`${REPOSITORY}:${glanceId}`)).toBe(false);
+}
+
 describe('ImageEnsurer (Glance → docker load)', () => {
   it('downloads a missing image, identifies it by its manifest, tags it, and finds it the next time', async () => {
     const a = await makeArchive('basic');
@@ -150,9 +157,7 @@ describe('ImageEnsurer (Glance → docker load)', () => {
     const err = await ensurer(new CountingHttp()).ensureImage({ id }, { authToken: null }).catch((x: unknown) => x);
     expect(err).toMatchObject({ code: 'ERR_INVALID_IMAGE' });
     expect((err as Error).message).toMatch(new RegExp(`Glance image ${id}`));
-    expect(await dockerHas(a.imageId)).toBe(false);
-    expect(await dockerHas(a.repoTag)).toBe(false);
-    expect(await dockerHas(`${REPOSITORY}:${id}`)).toBe(false);
+    await expectNothingInDocker(a, id);
   });
 
   it('a layer corrupted before the upload (Glance\'s hashes match): docker load refuses it, nothing left in Docker', async () => {
@@ -165,9 +170,7 @@ describe('ImageEnsurer (Glance → docker load)', () => {
     const err = await ensurer(new CountingHttp()).ensureImage({ id }, { authToken: null }).catch((x: unknown) => x);
     expect(err).toMatchObject({ code: 'ERR_INVALID_IMAGE' });
     expect((err as Error).message).toMatch(new RegExp(`Glance image ${id}`));
-    expect(await dockerHas(a.imageId)).toBe(false);
-    expect(await dockerHas(a.repoTag)).toBe(false);
-    expect(await dockerHas(`${REPOSITORY}:${id}`)).toBe(false);
+    await expectNothingInDocker(a, id);
   });
 
   it('corruption docker load does not notice (a file it ignores): loaded, then removed on the hash mismatch', async () => {
@@ -180,9 +183,7 @@ describe('ImageEnsurer (Glance → docker load)', () => {
     const err = await ensurer(new CountingHttp()).ensureImage({ id }, { authToken: null }).catch((x: unknown) => x);
     expect(err).toMatchObject({ code: 'ERR_INVALID_IMAGE' });
     expect((err as Error).message).toMatch(/does not match its recorded hashes.*os_hash_value.*removed what docker load had taken/);
-    expect(await dockerHas(a.imageId)).toBe(false);
-    expect(await dockerHas(a.repoTag)).toBe(false);
-    expect(await dockerHas(`${REPOSITORY}:${id}`)).toBe(false);
+    await expectNothingInDocker(a, id);
   });
 
   it('a hostile archive in Glance is refused before docker keeps anything', async () => {
