@@ -1,9 +1,9 @@
 /**
  * A pass-through that also feeds every chunk to side writers (hashers, the
  * archive inspector), honouring each side's backpressure. A chunk goes on to
- * the consumer first and to the sides right after: the consumer is a socket,
- * and handing it the bytes before hashing them keeps the peer busy while this
- * thread hashes. At the end it waits for every side to finish, so a side's
+ * the consumer first and to the sides right after: the consumer is usually a
+ * socket, and handing it the bytes before hashing them keeps the peer busy
+ * while this thread hashes. At the end it waits for every side to finish, so a side's
  * verdict (e.g. "manifest names a missing layer", known only after the last
  * byte) fails the stream before its consumer sees the end. A failing side
  * fails the whole stream at once.
