@@ -159,16 +159,20 @@ export async function uploadArchiveData(created: GlanceImage, o: UploadArchiveDa
   const archive = singleImage(summary, o.allowUnloadable);
   const digests = digest.digests;
 
-  let image = await o.glance.getImage(created.id, o.signal);
+  const desired: Record<string, string | null> = { ...archiveProperties(archive, o.userProperties), ...o.extraProperties };
+  if (o.name === null) desired.name = defaultImageName(archive);
+  // The patch is computed from the record as it was before the upload (an
+  // upload changes only core attributes: size, checksum, status), and its
+  // answer is the record Glance's hashes are read from: one request fewer
+  // than reading the image back first. A mismatch found after the patch loses
+  // nothing: the caller deletes the image either way.
+  const current: Record<string, unknown> = { ...created.properties, name: created.name };
+  let image = await o.glance.updateImage(created.id, propertyPatch(current, desired), o.signal);
   if (o.wait) image = await waitActive(o.glance, image, o.waitTimeoutMs ?? 600_000, o.signal);
   const problems = compareWithGlance(image, digests);
   if (problems.length > 0) {
     throw new BridgeError('ERR_INVALID_IMAGE', `Glance stored something other than what was sent: ${problems.join('; ')}`, { details: { image_id: created.id } });
   }
-  const desired: Record<string, string | null> = { ...archiveProperties(archive, o.userProperties), ...o.extraProperties };
-  if (o.name === null) desired.name = defaultImageName(archive);
-  const current: Record<string, unknown> = { ...image.properties, name: image.name };
-  image = await o.glance.updateImage(created.id, propertyPatch(current, desired), o.signal);
   return { image, archive, summary, digests };
 }
 

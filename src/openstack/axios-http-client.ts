@@ -15,8 +15,9 @@
  * - `Accept: application/json`: Glance's error bodies are HTML otherwise
  *   (axios's default Accept still gets HTML).
  */
+import { createRequire } from 'node:module';
 import { pipeline, type Readable } from 'node:stream';
-import axios, { type AxiosResponse } from 'axios';
+import type { AxiosResponse, AxiosStatic } from 'axios';
 import { BridgeError } from '../errors/bridge-error.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
@@ -34,6 +35,11 @@ export interface AxiosHttpClientOptions {
   readonly maxJsonBytes?: number;
   readonly logger?: Logger;
 }
+
+// axios's CommonJS bundle, not its ESM entry: one file instead of some sixty
+// modules, ~45 ms less start-up for every glance-docker command (measured on
+// node 20: 70 ms against 115-125 ms). Same code, same version.
+const axios = createRequire(import.meta.url)('axios') as AxiosStatic;
 
 /** Error bodies are only read this far: a message, not a download. */
 const MAX_ERROR_BODY = 64 * 1024;
