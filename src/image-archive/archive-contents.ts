@@ -1,8 +1,11 @@
 /**
  * What a streaming pass over a `docker save` archive learns: every entry's
- * type, size, link target, sha256 and leading bytes, plus the parsed content
- * of the small JSON files (manifest.json, index.json, configs, OCI manifests).
- * Layer contents are hashed and dropped, never kept.
+ * type, size, link target, sha256 and leading bytes, plus the raw bytes of
+ * the small files that look like JSON (manifest.json, index.json, configs,
+ * OCI manifests). Raw, not parsed: parsed JSON costs ~20× its size in heap,
+ * and only the few documents the manifest names are ever read
+ * ({@link summarizeArchive} parses those, within a budget). Layer contents
+ * are hashed and dropped, never kept.
  */
 
 /** Compression of a file, from its first bytes (not from a media type, which may lie). */
@@ -18,8 +21,8 @@ export interface ArchiveEntry {
   /** Hex sha256 of a file's bytes; null for other types, and for large files when the inspector skipped layer digests. */
   readonly sha256: string | null;
   readonly compression: Compression | null;
-  /** Parsed JSON for small files that start like JSON; undefined when not collected or not JSON. */
-  readonly json: unknown;
+  /** The bytes of a small file that starts like JSON (`{` or `[`); null for everything else. */
+  readonly text: Buffer | null;
 }
 
 export interface ArchiveContents {

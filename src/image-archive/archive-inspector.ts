@@ -6,7 +6,7 @@
  * It unwraps an outer gzip, walks the tar with tar-stream, refuses hostile
  * entries as soon as their header arrives (absolute paths, "..", links out of
  * the archive, device files, more entries than anyone needs), hashes every file
- * with sha256 and keeps only small JSON documents. When the stream ends it
+ * with sha256 and keeps only the raw bytes of small JSON documents. When the stream ends it
  * checks that the tar ended properly and that the metadata names only files
  * that arrived ({@link summarizeArchive}). Every failure is ERR_INVALID_IMAGE
  * and destroys the inspector, which the tee feeding it turns into the failure
@@ -25,9 +25,9 @@ import { canonicalEntryPath, resolveLinkTarget } from './entry-path.js';
 export interface InspectorLimits {
   /** Entries (files, directories, links) accepted. */
   readonly maxEntries: number;
-  /** A JSON file larger than this is not parsed (a config or manifest never is). */
+  /** A file larger than this is not kept as JSON metadata (a config or manifest never is). */
   readonly maxJsonFileBytes: number;
-  /** All kept JSON together. */
+  /** All kept JSON together, as raw bytes (parsing happens later, for the documents the manifest names). */
   readonly maxJsonTotalBytes: number;
 }
 
@@ -47,7 +47,7 @@ export interface InspectorOptions extends Partial<InspectorLimits> {
 export const DEFAULT_INSPECTOR_LIMITS: InspectorLimits = {
   maxEntries: 100_000,
   maxJsonFileBytes: 1024 * 1024,
-  maxJsonTotalBytes: 64 * 1024 * 1024,
+  maxJsonTotalBytes: 32 * 1024 * 1024,
 };
 
 /** tar-stream's header, the fields used here. */
@@ -83,6 +83,9 @@ export class ArchiveInspector extends Writable {
   private readonly extract = tar.extract();
   private gunzip: Gunzip | null = null;
   private started = false;
+  /** The archive's first bytes, held until there are enough to tell gzip from tar. */
+  private lead: Buffer[] = [];
+  private leadBytes = 0;
   private gzipped = false;
   /** Set once the input ended: parse errors from then on mean the archive was cut short. */
   private ending = false;
@@ -119,28 +122,48 @@ export class ArchiveInspector extends Writable {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     if (!this.started) {
-      this.started = true;
-      // Docker loads gzip-compressed archives; Glance stores the bytes as given.
-      if (chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) {
-        this.gzipped = true;
-        const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-        this.gunzip = gunzip;
-        gunzip.on('data', (c: Buffer) => {
-          if (!this.feedTar(c)) {
-            gunzip.pause();
-            this.extract.once('drain', () => gunzip.resume());
-          }
-        });
-        gunzip.on('error', (err) =>
-          this.fail(
-            invalid(
-              this.ending ? `the archive is truncated: the gzip stream ends early (${err.message})` : `the archive is gzip-compressed but does not decompress: ${err.message}`,
-              err,
-            ),
-          ),
-        );
+      // A network read may hand over a single byte first; the gzip magic is two.
+      this.lead.push(chunk);
+      this.leadBytes += chunk.length;
+      if (this.leadBytes < 2) {
+        cb();
+        return;
       }
+      this.begin(cb);
+      return;
     }
+    this.forward(chunk, cb);
+  }
+
+  /** Decides gzip or plain tar from the bytes held so far and passes them on. */
+  private begin(cb: (err?: Error | null) => void): void {
+    this.started = true;
+    const head = Buffer.concat(this.lead);
+    this.lead = [];
+    // Docker loads gzip-compressed archives; Glance stores the bytes as given.
+    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+      this.gzipped = true;
+      const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+      this.gunzip = gunzip;
+      gunzip.on('data', (c: Buffer) => {
+        if (!this.feedTar(c)) {
+          gunzip.pause();
+          this.extract.once('drain', () => gunzip.resume());
+        }
+      });
+      gunzip.on('error', (err) =>
+        this.fail(
+          invalid(
+            this.ending ? `the archive is truncated: the gzip stream ends early (${err.message})` : `the archive is gzip-compressed but does not decompress: ${err.message}`,
+            err,
+          ),
+        ),
+      );
+    }
+    this.forward(head, cb);
+  }
+
+  private forward(chunk: Buffer, cb: (err?: Error | null) => void): void {
     if (this.gunzip !== null) {
       if (this.gunzip.write(chunk)) cb();
       else this.gunzip.once('drain', () => cb());
@@ -172,6 +195,7 @@ export class ArchiveInspector extends Writable {
   }
 
   private async finish(): Promise<ArchiveSummary> {
+    if (!this.started && this.leadBytes > 0) await new Promise<void>((resolve) => this.begin(() => resolve()));
     if (!this.started) throw invalid('the input is empty (0 bytes): not a docker save archive');
     this.ending = true;
     if (this.gunzip !== null) {
@@ -262,7 +286,7 @@ export class ArchiveInspector extends Writable {
     if (header.byteOffset !== undefined) this.lastEntryEnd = header.byteOffset + roundUp(size);
 
     if (type !== 'file') {
-      this.entries.set(path, { path, type, size: 0, linkTarget, sha256: null, compression: null, json: undefined });
+      this.entries.set(path, { path, type, size: 0, linkTarget, sha256: null, compression: null, text: null });
       stream.on('end', () => next());
       stream.resume();
       return;
@@ -270,34 +294,31 @@ export class ArchiveInspector extends Writable {
 
     const small = size <= this.limits.maxJsonFileBytes;
     const hash: Hash | null = small || this.verifyLayerDigests ? createHash('sha256') : null;
-    let head: Buffer | null = null;
+    // The magic numbers sniffed below are up to 6 bytes; a chunk may be shorter.
+    let head = Buffer.alloc(0);
     let collect: Buffer[] | null = small ? [] : null;
     stream.on('data', (chunk: Buffer) => {
+      if (chunk.length === 0) return;
       hash?.update(chunk);
-      if (head === null) {
-        head = chunk.subarray(0, 8);
+      if (head.length === 0) {
         // Only what looks like JSON is kept; layers are hashed and dropped.
         if (collect !== null && chunk[0] !== 0x7b && chunk[0] !== 0x5b) collect = null;
       }
-      if (collect !== null) collect.push(chunk);
-    });
-    stream.on('end', () => {
-      let json: unknown;
-      if (collect !== null && collect.length > 0) {
-        const text = Buffer.concat(collect);
-        this.jsonBytes += text.length;
+      if (head.length < 8) head = Buffer.concat([head, chunk.subarray(0, 8 - head.length)]);
+      if (collect !== null) {
+        this.jsonBytes += chunk.length;
         if (this.jsonBytes > this.limits.maxJsonTotalBytes) {
-          this.fail(invalid(`the archive holds more than ${this.limits.maxJsonTotalBytes} bytes of JSON metadata`));
+          this.fail(invalid(`the archive holds more than ${this.limits.maxJsonTotalBytes / (1024 * 1024)} MiB of JSON metadata; a docker save archive needs a few MiB at most`));
           return;
         }
-        try {
-          json = JSON.parse(text.toString('utf8')) as unknown;
-        } catch {
-          json = undefined;
-        }
+        collect.push(chunk);
       }
-      const compression: Compression = sniffCompression(head ?? Buffer.alloc(0));
-      this.entries.set(path, { path, type: 'file', size, linkTarget: null, sha256: hash === null ? null : hash.digest('hex'), compression, json });
+    });
+    stream.on('end', () => {
+      if (this.destroyed) return;
+      const text = collect !== null && collect.length > 0 ? Buffer.concat(collect) : null;
+      const compression: Compression = sniffCompression(head);
+      this.entries.set(path, { path, type: 'file', size, linkTarget: null, sha256: hash === null ? null : hash.digest('hex'), compression, text });
       next();
     });
   }

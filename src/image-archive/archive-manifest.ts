@@ -58,6 +58,14 @@ export interface ArchiveSummary {
 
 const MAX_LINK_HOPS = 16;
 const MAX_MANIFEST_IMAGES = 1000;
+/** Descriptors visited across index.json and the indexes it nests; a real multi-platform image has a few dozen. */
+const MAX_INDEX_DESCRIPTORS = 10_000;
+/**
+ * JSON parsed while summarizing, re-reads included. Real archives need a few
+ * KiB to a few MiB; the budget bounds the CPU and heap a hostile archive can
+ * cost (a document named a million times, or parsed JSON's ~20× blow-up).
+ */
+const MAX_PARSED_JSON_BYTES = 16 * 1024 * 1024;
 const SHA256_BLOB = /^blobs\/sha256\/([0-9a-f]{64})$/;
 const DIGEST = /^sha256:([0-9a-f]{64})$/;
 const LEGACY_CONFIG = /^([0-9a-f]{64})\.json$/;
@@ -68,6 +76,36 @@ function invalid(message: string, details: Record<string, unknown> = {}): Bridge
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The archive's entries plus a JSON reader that parses documents on demand
+ * (they are kept raw until then) and refuses to parse more than
+ * {@link MAX_PARSED_JSON_BYTES} in all.
+ */
+interface MetadataReader {
+  readonly entries: ReadonlyMap<string, ArchiveEntry>;
+  /** The entry's JSON; undefined when it was not kept (too large, not JSON-looking) or does not parse. */
+  json(entry: ArchiveEntry): unknown;
+}
+
+function metadataReader(contents: ArchiveContents): MetadataReader {
+  let parsed = 0;
+  return {
+    entries: contents.entries,
+    json(entry) {
+      if (entry.text === null) return undefined;
+      parsed += entry.text.length;
+      if (parsed > MAX_PARSED_JSON_BYTES) {
+        throw invalid(`reading the archive's metadata takes more than ${MAX_PARSED_JSON_BYTES / (1024 * 1024)} MiB of JSON (manifests or indexes naming the same documents over and over?)`);
+      }
+      try {
+        return JSON.parse(entry.text.toString('utf8')) as unknown;
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }
 
 /** The regular file `path` is or links to; ERR_INVALID_IMAGE naming `what` when it is missing. */
@@ -90,9 +128,10 @@ function resolveFile(entries: ReadonlyMap<string, ArchiveEntry>, path: string, w
   throw invalid(`${what} ${JSON.stringify(path)}: more than ${MAX_LINK_HOPS} links in a row (a link loop?)`, { path });
 }
 
-function configJson(entry: ArchiveEntry, what: string): Record<string, unknown> {
-  if (!isRecord(entry.json)) throw invalid(`${what} ${JSON.stringify(entry.path)} is not a JSON object (or is larger than 1 MiB)`, { path: entry.path });
-  return entry.json;
+function configJson(r: MetadataReader, entry: ArchiveEntry, what: string): Record<string, unknown> {
+  const json = r.json(entry);
+  if (!isRecord(json)) throw invalid(`${what} ${JSON.stringify(entry.path)} is not a JSON object (or is larger than 1 MiB)`, { path: entry.path });
+  return json;
 }
 
 function strOrNull(v: unknown): string | null {
@@ -127,20 +166,20 @@ function checkDiffIds(config: Record<string, unknown>, layers: readonly ArchiveL
 }
 
 function imageFromConfig(
-  contents: ArchiveContents,
+  r: MetadataReader,
   configRef: string,
   configEntry: ArchiveEntry,
   layerRefs: readonly string[],
   repoTags: readonly string[],
   what: string,
 ): ArchiveImage {
-  const config = configJson(configEntry, `${what} config`);
+  const config = configJson(r, configEntry, `${what} config`);
   const legacy = LEGACY_CONFIG.exec(configEntry.path);
   if (legacy && legacy[1] !== configEntry.sha256) {
     throw invalid(`image config ${JSON.stringify(configEntry.path)} does not match its name (sha256 ${configEntry.sha256}): corrupted archive`, { path: configEntry.path });
   }
   const layers: ArchiveLayer[] = layerRefs.map((ref) => {
-    const file = resolveFile(contents.entries, ref, `${what} layer`);
+    const file = resolveFile(r.entries, ref, `${what} layer`);
     return { path: ref, file: file.path, size: file.size, digest: file.sha256, compression: file.compression ?? 'none' };
   });
   checkDiffIds(config, layers, configRef);
@@ -158,7 +197,7 @@ function imageFromConfig(
   };
 }
 
-function imagesFromDockerManifest(contents: ArchiveContents, manifest: unknown): ArchiveImage[] {
+function imagesFromDockerManifest(r: MetadataReader, manifest: unknown): ArchiveImage[] {
   if (!Array.isArray(manifest)) throw invalid('manifest.json is not a JSON array (or is larger than 1 MiB)');
   if (manifest.length === 0) throw invalid('manifest.json lists no images');
   if (manifest.length > MAX_MANIFEST_IMAGES) throw invalid(`manifest.json lists ${manifest.length} images; at most ${MAX_MANIFEST_IMAGES} are accepted`);
@@ -173,8 +212,8 @@ function imagesFromDockerManifest(contents: ArchiveContents, manifest: unknown):
     }
     const configRef = manifestPath(item.Config, `${what}.Config`);
     const layerRefs = item.Layers.map((l, j) => manifestPath(l, `${what}.Layers[${j}]`));
-    const configEntry = resolveFile(contents.entries, configRef, `${what} config`);
-    return imageFromConfig(contents, configRef, configEntry, layerRefs, (tags as string[] | null | undefined) ?? [], what);
+    const configEntry = resolveFile(r.entries, configRef, `${what} config`);
+    return imageFromConfig(r, configRef, configEntry, layerRefs, (tags as string[] | null | undefined) ?? [], what);
   });
 }
 
@@ -190,36 +229,59 @@ function blobPath(descriptor: unknown, what: string): string {
   return `blobs/sha256/${m[1] as string}`;
 }
 
-function imagesFromOciIndex(contents: ArchiveContents, index: unknown): ArchiveImage[] {
+/**
+ * BuildKit's provenance/SBOM attestations: index entries that look like
+ * manifests (platform unknown/unknown) but are no image anyone runs.
+ */
+function isAttestation(descriptor: unknown): boolean {
+  if (!isRecord(descriptor)) return false;
+  const ann = isRecord(descriptor.annotations) ? descriptor.annotations : {};
+  if (ann['vnd.docker.reference.type'] === 'attestation-manifest') return true;
+  const p = isRecord(descriptor.platform) ? descriptor.platform : {};
+  return p.os === 'unknown' && p.architecture === 'unknown';
+}
+
+function imagesFromOciIndex(r: MetadataReader, index: unknown): ArchiveImage[] {
   const images: ArchiveImage[] = [];
   const skipped: string[] = [];
+  // A document reached again under the same name adds nothing; walking it again would fan out (F³ for three nested indexes).
+  const walked = new Set<string>();
+  let descriptors = 0;
   const walk = (doc: unknown, what: string, refName: string | null, depth: number): void => {
     if (depth > 4) throw invalid(`${what}: image indexes nested more than 4 deep`);
     if (!isRecord(doc)) throw invalid(`${what} is not a JSON object (or is larger than 1 MiB)`);
     if (Array.isArray(doc.manifests)) {
       doc.manifests.forEach((d, i) => {
+        if (++descriptors > MAX_INDEX_DESCRIPTORS) throw invalid(`index.json and the indexes it nests list more than ${MAX_INDEX_DESCRIPTORS} manifests`);
         const dw = `${what}.manifests[${i}]`;
         const path = blobPath(d, dw);
+        if (isAttestation(d)) return;
         const ann = isRecord(d) && isRecord(d.annotations) ? d.annotations : {};
         const name = strOrNull(ann['io.containerd.image.name']) ?? refName;
-        const entry = contents.entries.get(path);
+        const key = `${path}\0${name ?? ''}`;
+        if (walked.has(key)) return;
+        walked.add(key);
         // containerd leaves out blobs of platforms that were never pulled.
-        if (entry === undefined) {
+        if (!r.entries.has(path)) {
           skipped.push(path);
           return;
         }
-        walk(resolveFile(contents.entries, path, dw).json, `${dw} (${path})`, name, depth + 1);
+        walk(r.json(resolveFile(r.entries, path, dw)), `${dw} (${path})`, name, depth + 1);
       });
       return;
     }
     if (isRecord(doc.config) && Array.isArray(doc.layers)) {
       const configRef = blobPath(doc.config, `${what}.config`);
       const layerRefs = doc.layers.map((l, j) => blobPath(l, `${what}.layers[${j}]`));
-      const configEntry = resolveFile(contents.entries, configRef, `${what} config`);
-      const image = imageFromConfig(contents, configRef, configEntry, layerRefs, refName === null ? [] : [familiarReference(refName)], what);
-      const same = images.find((x) => x.imageId === image.imageId);
-      if (same === undefined) images.push(image);
-      else if (image.repoTags[0] !== undefined && !same.repoTags.includes(image.repoTags[0])) images[images.indexOf(same)] = { ...same, repoTags: [...same.repoTags, image.repoTags[0]] };
+      const configEntry = resolveFile(r.entries, configRef, `${what} config`);
+      const image = imageFromConfig(r, configRef, configEntry, layerRefs, refName === null ? [] : [familiarReference(refName)], what);
+      const same = images.findIndex((x) => x.imageId === image.imageId);
+      if (same < 0) images.push(image);
+      else {
+        const known = images[same] as ArchiveImage;
+        const tag = image.repoTags[0];
+        if (tag !== undefined && !known.repoTags.includes(tag)) images[same] = { ...known, repoTags: [...known.repoTags, tag] };
+      }
       return;
     }
     throw invalid(`${what} is neither an image index nor an image manifest`);
@@ -242,16 +304,17 @@ function checkBlobDigests(contents: ArchiveContents): void {
 /** Summarizes and validates what the streaming pass saw. */
 export function summarizeArchive(contents: ArchiveContents): ArchiveSummary {
   checkBlobDigests(contents);
+  const r = metadataReader(contents);
   const manifest = contents.entries.get('manifest.json');
   const index = contents.entries.get('index.json');
   let layout: ArchiveLayout;
   let images: ArchiveImage[];
   if (manifest !== undefined) {
     layout = index === undefined ? 'docker' : 'docker+oci';
-    images = imagesFromDockerManifest(contents, resolveFile(contents.entries, 'manifest.json', 'manifest').json);
+    images = imagesFromDockerManifest(r, r.json(resolveFile(r.entries, 'manifest.json', 'manifest')));
   } else if (index !== undefined) {
     layout = 'oci';
-    images = imagesFromOciIndex(contents, resolveFile(contents.entries, 'index.json', 'index').json);
+    images = imagesFromOciIndex(r, r.json(resolveFile(r.entries, 'index.json', 'index')));
   } else {
     throw invalid(
       contents.entries.size === 0

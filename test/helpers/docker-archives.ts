@@ -70,6 +70,17 @@ export interface ArchiveOptions {
   /** Bytes of random-ish data per layer file (default 2 KiB). */
   layerBytes?: number;
   architecture?: string;
+  /**
+   * OCI layouts: replaces index.json's manifests with what this returns for
+   * the image's manifest descriptor, and stores `blobs` under their digests
+   * (nested indexes, attestations, fan-out).
+   */
+  index?: (image: Record<string, unknown>) => { manifests: unknown[]; blobs?: (Buffer | string)[] };
+}
+
+/** An OCI descriptor of `content`. */
+export function descriptorOf(content: Buffer | string, mediaType: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { mediaType, digest: `sha256:${sha256(content)}`, size: Buffer.byteLength(content), ...extra };
 }
 
 export interface BuiltArchive {
@@ -142,6 +153,11 @@ export async function buildDockerArchive(o: ArchiveOptions = {}): Promise<BuiltA
     });
     const manifestHex = sha256(manifest);
     blobs.set(manifestHex, Buffer.from(manifest));
+    const imageDescriptor = descriptorOf(manifest, 'application/vnd.oci.image.manifest.v1+json', {
+      annotations: repoTags[0] === undefined ? {} : { 'io.containerd.image.name': `docker.io/${repoTags[0]}`, 'org.opencontainers.image.ref.name': repoTags[0].split(':').pop() },
+    });
+    const custom = o.index?.(imageDescriptor);
+    for (const b of custom?.blobs ?? []) blobs.set(sha256(b), Buffer.from(b));
     entries.push({ name: 'blobs/', type: 'directory' }, { name: 'blobs/sha256/', type: 'directory' });
     for (const [hex, b] of [...blobs.entries()].sort(([a], [b]) => a.localeCompare(b))) entries.push({ name: `blobs/sha256/${hex}`, content: b });
     entries.push({
@@ -149,14 +165,7 @@ export async function buildDockerArchive(o: ArchiveOptions = {}): Promise<BuiltA
       content: JSON.stringify({
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.index.v1+json',
-        manifests: [
-          {
-            mediaType: 'application/vnd.oci.image.manifest.v1+json',
-            digest: `sha256:${manifestHex}`,
-            size: manifest.length,
-            annotations: repoTags[0] === undefined ? {} : { 'io.containerd.image.name': `docker.io/${repoTags[0]}`, 'org.opencontainers.image.ref.name': repoTags[0].split(':').pop() },
-          },
-        ],
+        manifests: custom?.manifests ?? [imageDescriptor],
       }),
     });
     entries.push({ name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' });

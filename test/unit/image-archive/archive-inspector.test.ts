@@ -1,19 +1,11 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ArchiveInspector, type InspectorOptions } from '../../../src/image-archive/archive-inspector.js';
+import type { InspectorOptions } from '../../../src/image-archive/archive-inspector.js';
 import type { ArchiveSummary } from '../../../src/image-archive/archive-manifest.js';
 import { buildDockerArchive, packEntries, type ArchiveOptions } from '../../helpers/docker-archives.js';
+import { inspectArchive } from '../../helpers/inspect-archive.js';
 
-/** Streams `data` into an inspector in small uneven chunks, as a network would. */
-async function inspect(data: Buffer, chunk = 700, options: InspectorOptions = {}): Promise<ArchiveSummary> {
-  const inspector = new ArchiveInspector(options);
-  const parts: Buffer[] = [];
-  for (let i = 0; i < data.length; i += chunk) parts.push(data.subarray(i, i + chunk));
-  await pipeline(Readable.from(parts), inspector);
-  return inspector.summary;
-}
+const inspect = (data: Buffer, chunk?: number, options?: InspectorOptions): Promise<ArchiveSummary> => inspectArchive(data, chunk, options);
 
 describe('ArchiveInspector: valid archives', () => {
   it.each<[string, ArchiveOptions, Partial<ArchiveSummary>]>([
