@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isBridgeError, toBridgeError } from '../../src/errors/bridge-error.js';
 import { ArchiveInspector } from '../../src/image-archive/archive-inspector.js';
-import type { ArchiveSummary } from '../../src/image-archive/archive-manifest.js';
+import { describeImages, type ArchiveSummary } from '../../src/image-archive/archive-manifest.js';
 import type { GlanceClient } from '../../src/openstack/glance-client.js';
 import type { GlanceImage } from '../../src/openstack/glance-image.js';
 import { compareWithGlance } from '../../src/openstack/image-digests.js';
@@ -29,7 +29,7 @@ export interface VerifyReport {
 /** Pure: the recorded docker properties against what the archive holds. */
 export function compareRecordedProperties(image: GlanceImage, summary: ArchiveSummary): string[] {
   const problems: string[] = [];
-  if (summary.images.length !== 1) problems.push(`the archive holds ${summary.images.length} images, not one`);
+  if (summary.images.length !== 1) problems.push(`the archive holds ${describeImages(summary.images)}, not one`);
   const archive = summary.images[0];
   if (archive === undefined) return problems;
   const recordedId = image.properties.docker_image_id;

@@ -217,6 +217,18 @@ function imagesFromDockerManifest(r: MetadataReader, manifest: unknown): Archive
   });
 }
 
+/**
+ * What a multi-image archive holds, for an error message: "2 platforms of
+ * busybox:latest (linux/amd64, linux/arm64/v8)" when one reference was saved
+ * for several platforms, else "3 images (a:1, b:2, sha256:…)".
+ */
+export function describeImages(images: readonly ArchiveImage[]): string {
+  const names = images.map((i) => i.repoTags[0] ?? i.imageId);
+  const platforms = images.map((i) => [i.os ?? '?', i.architecture ?? '?', ...(i.variant === null ? [] : [i.variant])].join('/'));
+  if (images.length > 1 && new Set(names).size === 1) return `${images.length} platforms of ${names[0] as string} (${platforms.join(', ')})`;
+  return `${images.length} images (${names.join(', ')})`;
+}
+
 /** "docker.io/library/busybox:latest" → "busybox:latest", as docker load shows it. */
 export function familiarReference(name: string): string {
   return name.replace(/^docker\.io\/library\//, '').replace(/^docker\.io\//, '');

@@ -19,6 +19,7 @@
 import { pipeline } from 'node:stream/promises';
 import { BridgeError, isBridgeError, toBridgeError } from '../errors/bridge-error.js';
 import { ArchiveInspector } from '../image-archive/archive-inspector.js';
+import { describeImages } from '../image-archive/archive-manifest.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import type { GlanceClient } from '../openstack/glance-client.js';
@@ -175,7 +176,7 @@ export class ImageEnsurer {
     }
     const summary = inspected.s;
     if (summary.images.length !== 1) {
-      return fail(new BridgeError('ERR_INVALID_IMAGE', `Glance image ${id} holds ${summary.images.length} docker images; one is expected`));
+      return fail(new BridgeError('ERR_INVALID_IMAGE', `Glance image ${id} holds ${describeImages(summary.images)}; one is expected`));
     }
     const imageId = (summary.images[0] as { imageId: string }).imageId;
     const local = await findLocalImage(this.o.store, imageId, signal);

@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { BridgeError, toBridgeError } from '../errors/bridge-error.js';
 import { ArchiveInspector } from '../image-archive/archive-inspector.js';
-import type { ArchiveImage, ArchiveSummary } from '../image-archive/archive-manifest.js';
+import { describeImages, type ArchiveImage, type ArchiveSummary } from '../image-archive/archive-manifest.js';
 import type { GlanceClient } from '../openstack/glance-client.js';
 import type { GlanceImage } from '../openstack/glance-image.js';
 import { compareWithGlance } from '../openstack/image-digests.js';
@@ -96,7 +96,7 @@ export function singleImage(summary: ArchiveSummary, allowUnloadable: boolean): 
   if (summary.images.length !== 1) {
     throw new BridgeError(
       'ERR_INVALID_IMAGE',
-      `the archive holds ${summary.images.length} images (${summary.images.map((i) => i.repoTags[0] ?? i.imageId).join(', ')}); a Glance image holds one: docker save one image at a time`,
+      `the archive holds ${describeImages(summary.images)}; a Glance image holds one: docker save one image (and, on Docker ≥ 28, one platform: --platform linux/amd64) at a time`,
     );
   }
   if (!allowUnloadable && summary.unloadableBy2010.length > 0) {

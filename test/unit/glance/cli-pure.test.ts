@@ -133,7 +133,10 @@ describe('properties', () => {
   it('singleImage refuses several images and unloadable archives', () => {
     const s: ArchiveSummary = { layout: 'docker', gzipped: false, images: [IMG], unloadableBy2010: [] };
     expect(singleImage(s, false)).toBe(IMG);
-    expect(() => singleImage({ ...s, images: [IMG, IMG] }, false)).toThrow(/holds 2 images/);
+    const other = { ...IMG, imageId: 'sha256:def', repoTags: ['other:2'] };
+    expect(() => singleImage({ ...s, images: [IMG, other] }, false)).toThrow(/holds 2 images \(repo\/app:1, other:2\)/);
+    const amd = { ...IMG, imageId: 'sha256:def', architecture: 'amd64', variant: null };
+    expect(() => singleImage({ ...s, images: [amd, IMG] }, false)).toThrow(/holds 2 platforms of repo\/app:1 \(linux\/amd64, linux\/arm64\/v8\).*--platform/);
     expect(() => singleImage({ ...s, unloadableBy2010: ['zstd'] }, false)).toThrow(/Docker 20\.10: zstd \(--allow-unloadable/);
     expect(singleImage({ ...s, unloadableBy2010: ['zstd'] }, true)).toBe(IMG);
   });
