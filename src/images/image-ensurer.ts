@@ -25,6 +25,7 @@ import { silentLogger } from '../log/logger.js';
 import type { GlanceClient } from '../openstack/glance-client.js';
 import { algorithmsToVerify, compareWithGlance } from '../openstack/image-digests.js';
 
+import { destroyOnReject } from '../stream/destroy-on-reject.js';
 import { SideTee } from '../stream/side-tee.js';
 import { WorkerDigestSink } from '../stream/worker-digest-sink.js';
 import { raceAbort, throwIfAborted } from '../util/abort.js';
@@ -149,7 +150,7 @@ export class ImageEnsurer {
     const inspector = new ArchiveInspector({ verifyLayerDigests: false });
     const tee = new SideTee([digest, inspector]);
     const flowing = pipeline(dl.stream, tee);
-    const load = this.o.store.loadImage(tee, signal);
+    const load = destroyOnReject(this.o.store.loadImage(tee, signal), tee);
     const [loaded, flow] = await Promise.allSettled([load, flowing]);
     const inspected = await inspector.summary.then(
       (s) => ({ ok: true as const, s }),

@@ -16,6 +16,7 @@ import type { HttpBody, HttpClient, HttpMethod, HttpRequest, HttpResponse } from
 import { parseGlanceImage, type GlanceImage } from './glance-image.js';
 import type { JsonPatchOp } from './json-patch.js';
 import type { TokenSource } from './token-source.js';
+import { destroyOnReject } from '../stream/destroy-on-reject.js';
 
 /** Options of {@link GlanceClient}. */
 export interface GlanceClientOptions {
@@ -129,7 +130,7 @@ export class GlanceClient {
   async uploadImageData(id: string, data: Readable, options: { length?: number; signal?: AbortSignal } = {}): Promise<void> {
     const body: HttpBody = { kind: 'stream', stream: data, contentType: 'application/octet-stream', ...(options.length === undefined ? {} : { length: options.length }) };
     // A stream cannot be replayed: no retry after a 401 here.
-    await this.call({ method: 'PUT', path: `${imagePath(id)}/file`, operation: `upload data of image ${id}`, body, response: 'none', notFound: true, noRetry: true }, options.signal);
+    await destroyOnReject(this.call({ method: 'PUT', path: `${imagePath(id)}/file`, operation: `upload data of image ${id}`, body, response: 'none', notFound: true, noRetry: true }, options.signal), data);
   }
 
   /** Starts downloading the image data. An image without data is ERR_IMAGE_NOT_FOUND. */
