@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { BridgeError } from '../../src/errors/bridge-error.js';
 import type { CredentialSettings } from '../../src/openstack/credentials.js';
-import { parsePropertyArg } from '../../src/images/image-properties.js';
+import { initialProperties, parsePropertyArg } from '../../src/images/image-properties.js';
 import type { HashAlgorithm } from '../../src/stream/hash-workers.js';
 
 export type Command = 'import' | 'list' | 'show' | 'verify' | 'help';
@@ -166,6 +166,14 @@ export function parseCli(argv: readonly string[]): CliArgs {
       throw new UsageError((err as Error).message);
     }
   }
+  const saharaUsername = typeof v['sahara-username'] === 'string' ? v['sahara-username'] : null;
+  const saharaTags = (v['sahara-tag'] as string[] | undefined) ?? [];
+  // Checked here, not once credentials are in: a bad tag or too many properties is a usage mistake (exit 2) and needs no Keystone.
+  try {
+    initialProperties({ user: properties, saharaUsername, saharaTags });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const name = typeof v.name === 'string' ? v.name : null;
   if (name !== null && (name.length === 0 || name.length > 255)) throw new UsageError('--name must have 1 to 255 characters');
   const credentials: CredentialSettings = {};
@@ -181,8 +189,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
     format,
     quiet: v.quiet === true,
     allowUnloadable: v['allow-unloadable'] === true,
-    saharaUsername: typeof v['sahara-username'] === 'string' ? v['sahara-username'] : null,
-    saharaTags: (v['sahara-tag'] as string[] | undefined) ?? [],
+    saharaUsername,
+    saharaTags,
     stallTimeoutS,
     verifyHash,
     cloud: typeof v['os-cloud'] === 'string' ? v['os-cloud'] : null,

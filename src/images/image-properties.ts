@@ -104,7 +104,7 @@ function checkQuota(props: Readonly<Record<string, string>>): void {
   }
 }
 
-/** The Glance name when --name was not given: the first repo tag, else the short image ID. */
+/** The Glance name when --name was not given: the first repo tag (at most Glance's 255 characters), else the short image ID. */
 export function defaultImageName(image: ArchiveImage): string {
-  return image.repoTags[0] ?? `docker-image-${image.imageId.replace(/^sha256:/, '').slice(0, 12)}`;
+  return (image.repoTags[0] ?? `docker-image-${image.imageId.replace(/^sha256:/, '').slice(0, 12)}`).slice(0, 255);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCli } from '../../../glance/cli/parse-args.js';
+import { parseCli, UsageError } from '../../../glance/cli/parse-args.js';
 import { formatBytes, formatDuration, ProgressReporter, renderProgress } from '../../../glance/cli/progress.js';
 import { renderTable } from '../../../glance/cli/format-output.js';
 import { archiveProperties, defaultImageName, initialProperties, novaArchitecture, parsePropertyArg } from '../../../src/images/image-properties.js';
@@ -86,6 +86,22 @@ describe('parseCli', () => {
     expect(parseCli(['import', 'x.tar', ...extra]).verifyHash).toEqual(want);
   });
 
+  it.each<[string, string[], RegExp]>([
+    ['a bad --sahara-tag', ['--sahara-tag', 'a b'], /--sahara-tag "a b"/],
+    ['too many --property', Array.from({ length: 125 }, (_v, i) => ['--property', `p${i}=x`]).flat(), /too many properties/],
+  ])('%s is a usage mistake, found before any credentials are needed', (_name, extra, re) => {
+    const err = (() => {
+      try {
+        parseCli(['import', 'x.tar', ...extra]);
+        return null;
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(re);
+  });
+
   it('help', () => {
     expect(parseCli([]).command).toBe('help');
     expect(parseCli(['list', '--help']).command).toBe('help');
@@ -126,6 +142,7 @@ describe('properties', () => {
     });
     expect(archiveProperties({ ...IMG, repoTags: [], labels: {} }, { architecture: 'x86_64' })).toEqual({ docker_image_id: 'sha256:abc', os_type: 'linux' });
     expect(defaultImageName(IMG)).toBe('repo/app:1');
+    expect(defaultImageName({ ...IMG, repoTags: [`${'r'.repeat(250)}/app:${'t'.repeat(100)}`] })).toHaveLength(255);
     expect(defaultImageName({ ...IMG, repoTags: [], imageId: `sha256:${'f'.repeat(64)}` })).toBe('docker-image-ffffffffffff');
     expect(parsePropertyArg('a:b=c')).toEqual(['a:b', 'c']);
   });
