@@ -28,7 +28,8 @@ import { algorithmsToVerify, compareWithGlance } from '../openstack/image-digest
 import { destroyOnReject } from '../stream/destroy-on-reject.js';
 import { SideTee } from '../stream/side-tee.js';
 import { WorkerDigestSink } from '../stream/worker-digest-sink.js';
-import { raceAbort, throwIfAborted } from '../util/abort.js';
+import { throwIfAborted } from '../util/abort.js';
+import { SharedFlights } from '../util/shared-flights.js';
 import type { RequestCredentials } from './glance-access.js';
 import { findLocalImage, type LocalImageStore } from './local-image-store.js';
 
@@ -58,16 +59,10 @@ export interface ImageEnsurerOptions {
   readonly logger?: Logger;
 }
 
-interface Flight {
-  readonly promise: Promise<EnsuredImage>;
-  readonly controller: AbortController;
-  waiters: number;
-}
-
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 export class ImageEnsurer {
-  private readonly flights = new Map<string, Flight>();
+  private readonly flights = new SharedFlights<string, EnsuredImage>();
   private readonly log: Logger;
 
   constructor(private readonly o: ImageEnsurerOptions) {
@@ -92,37 +87,9 @@ export class ImageEnsurer {
     const present = await findLocalImage(this.o.store, reference, signal);
     if (present !== null) return { reference, imageId: present.id, downloaded: false };
 
-    let flight = this.flights.get(id);
-    if (flight === undefined) {
-      const controller = new AbortController();
-      const promise = this.download(id, reference, req, controller.signal).finally(() => this.flights.delete(id));
-      // Waiters handle the outcome; this keeps a rejection nobody waits for anymore from being "unhandled".
-      promise.catch(() => undefined);
-      flight = { promise, controller, waiters: 0 };
-      this.flights.set(id, flight);
-    } else {
-      this.log.info('waiting for the download of the same image by another spawn', { image_id: id });
-    }
-    return this.join(flight, id, signal);
-  }
-
-  /** Waits for a shared download; the download is cancelled only when every waiter gave up. */
-  private async join(flight: Flight, id: string, signal: AbortSignal | undefined): Promise<EnsuredImage> {
-    flight.waiters++;
-    let left = false;
-    const leave = (): void => {
-      if (left) return;
-      left = true;
-      flight.waiters--;
-      if (flight.waiters === 0 && signal?.aborted) flight.controller.abort(signal.reason);
-    };
-    signal?.addEventListener('abort', leave, { once: true });
-    try {
-      return await raceAbort(flight.promise, signal, `waiting for the download of image ${id}`);
-    } finally {
-      signal?.removeEventListener('abort', leave);
-      leave();
-    }
+    return this.flights.run(id, (shared) => this.download(id, reference, req, shared), signal, `waiting for the download of image ${id}`, () =>
+      this.log.info('waiting for the download of the same image by another spawn', { image_id: id }),
+    );
   }
 
   private async download(id: string, reference: string, req: RequestCredentials, signal: AbortSignal): Promise<EnsuredImage> {

@@ -9,6 +9,7 @@ import type { HttpClient } from './http-client.js';
 import { authRequestBody, parseIssuedToken, tokensUrl, type IssuedToken } from './keystone-auth-request.js';
 import type { ServiceCatalog } from './service-catalog.js';
 import type { TokenSource } from './token-source.js';
+import { SharedFlights } from '../util/shared-flights.js';
 
 /** Options of {@link KeystoneSession}. */
 export interface KeystoneSessionOptions {
@@ -24,7 +25,7 @@ export interface KeystoneSessionOptions {
 
 export class KeystoneSession implements TokenSource {
   private current: IssuedToken | null = null;
-  private pending: Promise<IssuedToken> | null = null;
+  private readonly logins = new SharedFlights<'login', IssuedToken>();
   private readonly url: string;
 
   constructor(private readonly options: KeystoneSessionOptions) {
@@ -37,11 +38,8 @@ export class KeystoneSession implements TokenSource {
     const renewBefore = this.options.renewBeforeMs ?? 300_000;
     const cur = this.current;
     if (cur !== null && (cur.expiresAt === null || cur.expiresAt - renewBefore > now)) return cur;
-    // Concurrent callers share one authentication request.
-    this.pending ??= this.authenticate(signal).finally(() => {
-      this.pending = null;
-    });
-    this.current = await this.pending;
+    // Concurrent callers share one authentication request; one caller giving up does not cancel it for the others.
+    this.current = await this.logins.run('login', (shared) => this.authenticate(shared), signal, `authenticate with Keystone at ${this.url}`);
     return this.current;
   }
 

@@ -49,6 +49,28 @@ describe('KeystoneSession', () => {
     expect(http.seen).toHaveLength(2);
   });
 
+  it('one caller cancelling does not fail the others waiting for the same login', async () => {
+    let release: (() => void) | null = null;
+    const gate = new Promise<void>((r) => (release = r));
+    const http: HttpClient = {
+      async request(req) {
+        await new Promise<void>((resolve, reject) => {
+          req.signal?.addEventListener('abort', () => reject(new BridgeError('ERR_ABORTED', 'login cancelled')));
+          void gate.then(resolve);
+        });
+        return ok({ token: { expires_at: new Date(Date.now() + 3600_000).toISOString(), catalog: CATALOG } }, { 'x-subject-token': 'shared' });
+      },
+    };
+    const s = new KeystoneSession({ http, authUrl: 'http://k/v3', method: { kind: 'token', token: 'x' }, scope: { kind: 'unscoped' }, stallTimeoutMs: 1000 });
+    const ac = new AbortController();
+    const a = s.token(ac.signal).catch((e: unknown) => e);
+    const b = s.token();
+    ac.abort();
+    expect(await a).toMatchObject({ code: 'ERR_ABORTED' });
+    (release as unknown as () => void)();
+    expect(await b).toBe('shared');
+  });
+
   it('renews a token that is about to expire', async () => {
     let n = 0;
     const http = new FakeHttp(() => ok({ token: { expires_at: new Date(Date.now() + 60_000).toISOString() } }, { 'x-subject-token': `t${++n}` }));
@@ -126,6 +148,15 @@ describe('GlanceAccess', () => {
     expect(fromReq.endpoint).toBe('http://from-request:9292');
     expect(http.seen).toHaveLength(0);
     expect((await a.client({ authToken: null })).endpoint).toBe('http://glance-internal:9292');
+  });
+
+  it('a request catalog without a matching image endpoint falls back to the service user\'s', async () => {
+    const http = new FakeHttp(keystone);
+    const a = new GlanceAccess({ http, apiServers: [], interfaces: ['internal'], regionName: 'R1', stallTimeoutMs: 1000, service });
+    const other = await a.client({ authToken: 't', serviceCatalog: [{ type: 'image', endpoints: [{ region: 'R9', internalURL: 'http://elsewhere:9292' }] }] });
+    expect(other.endpoint).toBe('http://glance-internal:9292');
+    const noService = new GlanceAccess({ http, apiServers: [], interfaces: ['internal'], regionName: 'R1', stallTimeoutMs: 1000, service: null });
+    await expect(noService.client({ serviceCatalog: [{ type: 'image', endpoints: [{ region: 'R9', internalURL: 'http://elsewhere:9292' }] }] })).rejects.toThrow(/no internal endpoint .* in region R1; it has: internal@R9/);
   });
 
   it('says what is missing without any way to find Glance', async () => {
