@@ -71,7 +71,14 @@ export class GlanceAccess {
     }
     const query = { type: 'image', interfaces: this.o.interfaces, region: this.o.regionName };
     const fromRequest = parseServiceCatalog(req.serviceCatalog);
-    if (fromRequest.some((s) => s.type === 'image')) return findEndpoint(fromRequest, query);
+    if (fromRequest.some((s) => s.type === 'image')) {
+      try {
+        return findEndpoint(fromRequest, query);
+      } catch (err) {
+        // The request's catalog may be filtered or of another region; the service user's is the authority.
+        if (this.session === null) throw err;
+      }
+    }
     if (this.session !== null) return findEndpoint(await this.session.catalog(signal), query);
     throw new BridgeError(
       'ERR_CONFIG_INVALID',

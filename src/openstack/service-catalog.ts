@@ -20,10 +20,20 @@ export interface CatalogService {
 
 export type ServiceCatalog = readonly CatalogService[];
 
+/** v2 endpoint keys (one endpoint entry carries all three interfaces). */
+const V2_INTERFACES: readonly (readonly [string, EndpointInterface])[] = [
+  ['publicURL', 'public'],
+  ['internalURL', 'internal'],
+  ['adminURL', 'admin'],
+];
+
 /**
- * Parses a v3 catalog (`token.catalog`, or `GET /v3/auth/catalog`'s
- * `catalog`). Entries that do not look like services are skipped; Nova's
- * request context carries the same shape in `service_catalog`.
+ * Parses a service catalog in either shape. v3: `token.catalog` or
+ * `GET /v3/auth/catalog`, one endpoint per interface (`url`, `interface`,
+ * `region_id`). v2: what Nova's request context carries in `service_catalog`
+ * (keystonemiddleware's X-Service-Catalog header is v2-shaped even with v3
+ * tokens), one entry with `publicURL`/`internalURL`/`adminURL` and `region`.
+ * Entries that do not look like services are skipped.
  */
 export function parseServiceCatalog(raw: unknown): ServiceCatalog {
   if (!Array.isArray(raw)) return [];
@@ -36,9 +46,15 @@ export function parseServiceCatalog(raw: unknown): ServiceCatalog {
     for (const e of svc.endpoints) {
       if (typeof e !== 'object' || e === null) continue;
       const ep = e as Record<string, unknown>;
-      if (typeof ep.url !== 'string' || typeof ep.interface !== 'string') continue;
       const region = typeof ep.region_id === 'string' ? ep.region_id : typeof ep.region === 'string' ? ep.region : null;
-      endpoints.push({ interface: ep.interface, region, url: ep.url });
+      if (typeof ep.url === 'string' && typeof ep.interface === 'string') {
+        endpoints.push({ interface: ep.interface, region, url: ep.url });
+        continue;
+      }
+      for (const [key, iface] of V2_INTERFACES) {
+        const url = ep[key];
+        if (typeof url === 'string' && url !== '') endpoints.push({ interface: iface, region, url });
+      }
     }
     out.push({ type: svc.type, name: typeof svc.name === 'string' ? svc.name : null, endpoints });
   }

@@ -35,6 +35,18 @@ describe('service catalog', () => {
     expect(findEndpoint(CATALOG, { type: 'image', interfaces, region })).toBe(url);
   });
 
+  it.each([
+    [['internal'], 'RegionOne', 'http://v2-internal:9292'],
+    [['public'], 'RegionOne', 'http://v2-public:9292'],
+    [['admin'], null, 'http://v2-admin:9292'],
+  ] as const)('the v2 shape Nova\'s request context carries: %j in %s → %s', (interfaces, region, url) => {
+    // What keystonemiddleware's _v3_to_v2_catalog puts into X-Service-Catalog.
+    const v2 = parseServiceCatalog([
+      { type: 'image', name: 'glance', endpoints: [{ region: 'RegionOne', publicURL: 'http://v2-public:9292', internalURL: 'http://v2-internal:9292', adminURL: 'http://v2-admin:9292' }] },
+    ]);
+    expect(findEndpoint(v2, { type: 'image', interfaces, region })).toBe(url);
+  });
+
   it('says what the catalog has', () => {
     expect(() => findEndpoint(CATALOG, { type: 'image', interfaces: ['admin'], region: 'RegionOne' })).toThrow(
       /no admin endpoint of service type "image" in region RegionOne; it has: public@RegionOne, internal@RegionOne, public@RegionTwo/,
