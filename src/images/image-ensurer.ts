@@ -104,9 +104,8 @@ export class ImageEnsurer {
         { details: { image_id: id } },
       );
     }
-    // Only an image we add may be removed again if the data turns out bad.
-    const recorded = typeof meta.properties.docker_image_id === 'string' ? meta.properties.docker_image_id : null;
-    const existedBefore = recorded !== null && /^sha256:[0-9a-f]{64}$/.test(recorded) ? (await findLocalImage(this.o.store, recorded, signal)) !== null : false;
+    // Only what this load adds may be removed again if the data turns out bad; tags it moves are moved back.
+    const before = await this.hostImages(signal);
 
     this.log.info('downloading image from Glance into docker load', { image_id: id, size: meta.size, endpoint: glance.endpoint });
     const dl = await glance.downloadImageData(id, signal);
@@ -126,8 +125,8 @@ export class ImageEnsurer {
     const loadedRefs = loaded.status === 'fulfilled' ? loaded.value.references : [];
 
     const fail = async (err: BridgeError): Promise<never> => {
-      const removed = await this.removeLoaded(await this.loadedImages(inspected.ok ? inspected.s.images : null, loadedRefs), existedBefore);
-      const note = removed.length > 0 ? `; removed what docker load had taken (${removed.join(', ')})` : '';
+      const removed = await this.removeLoaded(await this.loadedImages(inspected.ok ? inspected.s.images : null, loadedRefs), before);
+      const note = removed.length > 0 ? `; undid what docker load had done (${removed.join(', ')})` : '';
       throw new BridgeError(err.code, `${err.message}${note}`, { cause: err, details: { ...err.details, image_id: id } });
     };
 
@@ -169,29 +168,63 @@ export class ImageEnsurer {
     return out;
   }
 
+  /** The host's image IDs and where each repo tag points. */
+  private async hostImages(signal: AbortSignal): Promise<HostImages> {
+    const ids = new Set<string>();
+    const tags = new Map<string, string>();
+    for (const img of await this.o.store.listImages({}, signal)) {
+      ids.add(img.id);
+      for (const t of img.repoTags) if (t !== '<none>:<none>') tags.set(t, img.id);
+    }
+    return { ids, tags };
+  }
+
   /**
-   * Removes what a failed download loaded (never an image that was here
-   * before): first the tags docker load applied, then the image. Best effort;
-   * returns what went.
+   * Undoes what a failed download's `docker load` did, and only that: a repo
+   * tag it created is removed, a tag it moved from another image is moved
+   * back, and an image is removed only when it was not on the host before and
+   * nobody tagged it meanwhile (another Glance image with the same content,
+   * spawned at the same time). Best effort; returns what was undone.
    */
-  private async removeLoaded(images: readonly { imageId: string; repoTags: readonly string[] }[], existedBefore: boolean): Promise<string[]> {
-    if (existedBefore) return [];
-    const removed: string[] = [];
-    const remove = async (ref: string): Promise<void> => {
+  private async removeLoaded(images: readonly { imageId: string; repoTags: readonly string[] }[], before: HostImages): Promise<string[]> {
+    const undone: string[] = [];
+    const attempt = async (what: string, action: () => Promise<boolean | void>): Promise<void> => {
       try {
-        // Not forced: an image a container already uses is left alone.
-        if (await this.o.store.removeImage(ref, { force: false }, AbortSignal.timeout(60_000))) removed.push(ref);
+        if ((await action()) !== false) undone.push(what);
       } catch (err) {
-        this.log.warning('could not remove an image after a failed download', { reference: ref, error: isBridgeError(err) ? err.message : String(err) });
+        this.log.warning('could not undo part of a failed download', { action: what, error: isBridgeError(err) ? err.message : String(err) });
       }
     };
+    const deadline = (): AbortSignal => AbortSignal.timeout(60_000);
     for (const img of images) {
       for (const tag of img.repoTags) {
-        const local = await findLocalImage(this.o.store, tag, AbortSignal.timeout(60_000)).catch(() => null);
-        if (local?.id === img.imageId) await remove(tag);
+        const local = await findLocalImage(this.o.store, tag, deadline()).catch(() => null);
+        if (local?.id !== img.imageId) continue;
+        const previous = before.tags.get(tag);
+        if (previous === img.imageId) continue;
+        const { repository, tag: name } = splitReference(tag);
+        // Not forced: an image a container already uses is left alone.
+        if (previous === undefined) await attempt(tag, () => this.o.store.removeImage(tag, { force: false }, deadline()));
+        else await attempt(`${tag} (back to ${previous.slice(0, 19)})`, () => this.o.store.tagImage(previous, repository, name, deadline()));
       }
-      await remove(img.imageId);
+      if (before.ids.has(img.imageId)) continue;
+      const now = await findLocalImage(this.o.store, img.imageId, deadline()).catch(() => null);
+      if (now === null || now.repoTags.some((t) => !img.repoTags.includes(t))) continue;
+      await attempt(img.imageId, () => this.o.store.removeImage(img.imageId, { force: false }, deadline()));
     }
-    return removed;
+    return undone;
   }
+}
+
+/** What the host had before a load. */
+interface HostImages {
+  readonly ids: ReadonlySet<string>;
+  /** "repo:tag" → image ID. */
+  readonly tags: ReadonlyMap<string, string>;
+}
+
+/** "registry:5000/a/b:tag" → repository "registry:5000/a/b", tag "tag" (the colon after the last slash). */
+function splitReference(ref: string): { repository: string; tag: string } {
+  const at = ref.lastIndexOf(':');
+  return at > ref.lastIndexOf('/') ? { repository: ref.slice(0, at), tag: ref.slice(at + 1) } : { repository: ref, tag: 'latest' };
 }

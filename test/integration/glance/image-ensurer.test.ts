@@ -182,8 +182,32 @@ describe('ImageEnsurer (Glance → docker load)', () => {
     closeSync(fd);
     const err = await ensurer(new CountingHttp()).ensureImage({ id }, { authToken: null }).catch((x: unknown) => x);
     expect(err).toMatchObject({ code: 'ERR_INVALID_IMAGE' });
-    expect((err as Error).message).toMatch(/does not match its recorded hashes.*os_hash_value.*removed what docker load had taken/);
+    expect((err as Error).message).toMatch(/does not match its recorded hashes.*os_hash_value.*undid what docker load had done/);
     await expectNothingInDocker(a, id);
+  });
+
+  it('a failed download keeps what the host had: an image already there stays, a tag docker load moved goes back', async () => {
+    const base = `nova-docker-bridge-test/ensure-${token}`;
+    const importImage = async (ref: string, text: string): Promise<string> => {
+      await run('docker', ['import', '--change', `LABEL ${TEST_LABEL}=1`, '-', ref], { input: await packEntries([{ name: 'f.txt', content: text }]) });
+      dockerRefs.push(ref);
+      return (await run('docker', ['image', 'inspect', '--format', '{{.Id}}', ref])).stdout.trim();
+    };
+    const moved = `${base}-moved:1`;
+    const kept = `${base}-kept:1`;
+    const p = await importImage(`${base}-p:1`, `${token} p`);
+    const q = await importImage(moved, `${token} q`);
+    const r = await importImage(kept, `${token} r`);
+    // Two images: refused after docker load has taken them (a Glance image holds one).
+    const saved = await run('bash', ['-c', `docker save ${moved} ${kept} | base64 -w0`], { timeoutMs: 60_000 });
+    await run('docker', ['tag', p, moved]);
+    await run('docker', ['rmi', q]);
+    // Uploaded as is: no docker_image_id property to go by.
+    const id = await uploadToGlance(Buffer.from(saved.stdout.trim(), 'base64'), `${token}-two-images`);
+    await expect(ensurer(new CountingHttp()).ensureImage({ id }, { authToken: null })).rejects.toMatchObject({ code: 'ERR_INVALID_IMAGE', message: expect.stringMatching(/holds 2 images/) });
+    expect((await findLocalImage(store, moved))?.id).toBe(p);
+    expect((await findLocalImage(store, kept))?.id).toBe(r);
+    expect(await dockerHas(q)).toBe(false);
   });
 
   it('a hostile archive in Glance is refused before docker keeps anything', async () => {
