@@ -28,7 +28,7 @@ import { algorithmsToVerify, compareWithGlance } from '../openstack/image-digest
 import { destroyOnReject } from '../stream/destroy-on-reject.js';
 import { SideTee } from '../stream/side-tee.js';
 import { WorkerDigestSink } from '../stream/worker-digest-sink.js';
-import { throwIfAborted } from '../util/abort.js';
+import { abortError, throwIfAborted } from '../util/abort.js';
 import { SharedFlights } from '../util/shared-flights.js';
 import type { RequestCredentials } from './glance-access.js';
 import { findLocalImage, type LocalImageStore } from './local-image-store.js';
@@ -116,8 +116,19 @@ export class ImageEnsurer {
     const inspector = new ArchiveInspector({ verifyLayerDigests: false });
     const tee = new SideTee([digest, inspector]);
     const flowing = pipeline(dl.stream, tee);
-    const load = destroyOnReject(this.o.store.loadImage(tee, signal), tee);
-    const [loaded, flow] = await Promise.allSettled([load, flowing]);
+    // Once dockerd has every byte, cancelling the request no longer stops it: it registers the
+    // image anyway, unseen and unverified. From then on a cancellation waits for the load to end
+    // and undoes it below.
+    const loadAbort = new AbortController();
+    let allSent = false;
+    tee.once('end', () => (allSent = true));
+    const cancelLoad = (): void => {
+      if (!allSent) loadAbort.abort(signal.reason);
+    };
+    signal.addEventListener('abort', cancelLoad, { once: true });
+    if (signal.aborted) cancelLoad();
+    const load = destroyOnReject(this.o.store.loadImage(tee, loadAbort.signal), tee);
+    const [loaded, flow] = await Promise.allSettled([load, flowing]).finally(() => signal.removeEventListener('abort', cancelLoad));
     const inspected = await inspector.summary.then(
       (s) => ({ ok: true as const, s }),
       (e: unknown) => ({ ok: false as const, e: toBridgeError(e) }),
@@ -136,6 +147,7 @@ export class ImageEnsurer {
     if (flow.status === 'rejected') return fail(toBridgeError(flow.reason));
     if (loaded.status === 'rejected') return fail(toBridgeError(loaded.reason));
     if (!inspected.ok) return fail(inspected.e);
+    if (signal.aborted) return fail(abortError(signal, `download of image ${id}`));
     const digests = digest.digests;
     const problems = compareWithGlance(meta, digests);
     if (problems.length > 0) {
@@ -146,9 +158,10 @@ export class ImageEnsurer {
       return fail(new BridgeError('ERR_INVALID_IMAGE', `Glance image ${id} holds ${describeImages(summary.images)}; one is expected`));
     }
     const imageId = (summary.images[0] as { imageId: string }).imageId;
-    const local = await findLocalImage(this.o.store, imageId, signal);
+    // Cancelled (or Docker failing) between the load and the tag: nothing refers to the image yet, so it is undone too.
+    const local = await findLocalImage(this.o.store, imageId, signal).catch((err: unknown) => fail(toBridgeError(err)));
     if (local === null) return fail(new BridgeError('ERR_DOCKER', `docker load reported ${loadedRefs.join(', ') || 'nothing'}, but image ${imageId} from the archive's manifest is not there`));
-    await this.o.store.tagImage(imageId, this.o.repository, id.toLowerCase(), signal);
+    await this.o.store.tagImage(imageId, this.o.repository, id.toLowerCase(), signal).catch((err: unknown) => fail(toBridgeError(err)));
     this.log.info('image downloaded, verified and tagged', { image_id: id, docker_image_id: imageId, reference, bytes: digests.bytes, seconds: (Date.now() - started) / 1000 });
     return { reference, imageId, downloaded: true };
   }

@@ -4,6 +4,7 @@
  * <repository>:<glance id>; concurrent ensures download once; a corrupted
  * stored image is refused and leaves no image in Docker.
  */
+import { randomBytes } from 'node:crypto';
 import { openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -14,12 +15,12 @@ import { GlanceClient } from '../../../src/openstack/glance-client.js';
 import type { HttpClient, HttpRequest } from '../../../src/openstack/http-client.js';
 import { staticToken } from '../../../src/openstack/token-source.js';
 import { DockerodeEngine } from '../../../src/docker/dockerode-engine.js';
-import { findLocalImage } from '../../../src/images/local-image-store.js';
+import { findLocalImage, type LocalImageStore } from '../../../src/images/local-image-store.js';
 import { GlanceAccess } from '../../../src/images/glance-access.js';
 import { ImageEnsurer } from '../../../src/images/image-ensurer.js';
 import { packEntries } from '../../helpers/docker-archives.js';
 import { ensureGlance, GLANCE_STORE_DIR } from '../../helpers/glance-server.js';
-import { DOCKER_SOCKET, TEST_LABEL, run, uniqueName } from '../../helpers/services.js';
+import { DOCKER_SOCKET, TEST_LABEL, run, uniqueName, waitFor } from '../../helpers/services.js';
 
 const REPOSITORY = 'nova-docker-bridge-test/glance';
 const token = uniqueName('ensure');
@@ -39,15 +40,15 @@ class CountingHttp implements HttpClient {
   }
 }
 
-function ensurer(http: HttpClient): ImageEnsurer {
+function ensurer(http: HttpClient, imageStore: LocalImageStore = store): ImageEnsurer {
   const access = new GlanceAccess({ http, apiServers: [url], interfaces: ['public'], regionName: null, stallTimeoutMs: 30_000, service: null });
-  return new ImageEnsurer({ store, glanceFor: (req, s) => access.client(req, s), repository: REPOSITORY, allowedContainerFormats: ['docker'] });
+  return new ImageEnsurer({ store: imageStore, glanceFor: (req, s) => access.client(req, s), repository: REPOSITORY, allowedContainerFormats: ['docker'] });
 }
 
 /** A unique small Docker image (docker import of a one-file rootfs), saved, then removed locally. */
-async function makeArchive(suffix: string): Promise<{ tar: Buffer; repoTag: string; imageId: string }> {
+async function makeArchive(suffix: string, extraBytes = 0): Promise<{ tar: Buffer; repoTag: string; imageId: string }> {
   const repoTag = `nova-docker-bridge-test/ensure-${token}-${suffix}:1`;
-  const rootfs = await packEntries([{ name: 'hello.txt', content: `${token} ${suffix}\n`.repeat(5000) }]);
+  const rootfs = await packEntries([{ name: 'hello.txt', content: `${token} ${suffix}\n`.repeat(5000) }, ...(extraBytes > 0 ? [{ name: 'big.bin', content: randomBytes(extraBytes) }] : [])]);
   await run('docker', ['import', '--change', `LABEL ${TEST_LABEL}=1`, '-', repoTag], { input: rootfs });
   const imageId = (await run('docker', ['image', 'inspect', '--format', '{{.Id}}', repoTag])).stdout.trim();
   const saved = await run('bash', ['-c', `docker save ${repoTag} | base64 -w0`], { timeoutMs: 60_000 });
@@ -145,6 +146,40 @@ describe('ImageEnsurer (Glance → docker load)', () => {
     ac.abort();
     await expect(quitter).rejects.toMatchObject({ code: 'ERR_ABORTED' });
     await expect(stayer).resolves.toMatchObject({ imageId: a.imageId, downloaded: true });
+  });
+
+  it('cancelled once dockerd has every byte: the load is let finish and then undone, nothing appears later', { timeout: 60_000 }, async () => {
+    // Big enough that dockerd is still registering the layer when the request is cancelled.
+    const a = await makeArchive('cancel-after-sent', 96 * 1024 * 1024);
+    const id = await uploadToGlance(a.tar, `${token}-cancel-after-sent`);
+    const ac = new AbortController();
+    // The real Engine; the spawn is cancelled the moment docker load has read the last byte.
+    const cancelling: LocalImageStore = {
+      saveImage: (...x) => store.saveImage(...x),
+      inspectImage: (...x) => store.inspectImage(...x),
+      listImages: (...x) => store.listImages(...x),
+      tagImage: (...x) => store.tagImage(...x),
+      removeImage: (...x) => store.removeImage(...x),
+      loadImage: (tarStream, signal) => {
+        // dockerd has the whole archive a moment after the stream ended, and then takes a while to register a big layer.
+        tarStream.once('end', () => setTimeout(() => ac.abort(new Error('spawn cancelled (test)')), 300));
+        return store.loadImage(tarStream, signal);
+      },
+    };
+    const e = ensurer(new CountingHttp(), cancelling);
+    const outcome = await e.ensureImage({ id }, { authToken: null }, ac.signal).catch((err: unknown) => err);
+    // A machine fast enough to load it all within the 300 ms: then it completed, which is consistent too.
+    if (!(outcome instanceof Error)) {
+      expect(await dockerHas(`${REPOSITORY}:${id}`)).toBe(true);
+      return;
+    }
+    expect(outcome).toMatchObject({ code: 'ERR_ABORTED' });
+    await waitFor(() => e.activeDownloads === 0, { what: 'the cancelled download to finish its clean-up', timeoutMs: 30_000 });
+    // dockerd registers what it received even after the request was cancelled: give it time to show up.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await dockerHas(a.imageId)).toBe(false);
+    expect(await dockerHas(a.repoTag)).toBe(false);
+    expect(await dockerHas(`${REPOSITORY}:${id}`)).toBe(false);
   });
 
   it('corrupted layer data in the store: refused, nothing left in Docker', async () => {
