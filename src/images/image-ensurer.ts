@@ -3,7 +3,7 @@
  * host, tagged `<repository>:<glance id>` (how src/compute looks it up).
  *
  * When it is missing, the Glance data streams straight into `docker load`
- * (no staging file) through a tee that hashes it (md5 + sha512) and inspects
+ * (no staging file) through a tee that hashes it (the digests Glance recorded) and inspects
  * the archive:
  *
  *   GET /v2/images/{id}/file ─▶ SideTee ──▶ POST /images/load
@@ -11,7 +11,8 @@
  *                                 └─▶ ArchiveInspector
  *
  * Docker has taken the image by the time the hash is known, so a mismatch
- * removes what was loaded and fails the spawn with ERR_INVALID_IMAGE. The
+ * undoes what that load did (and only that: the host's images are listed
+ * first) and fails the spawn with ERR_INVALID_IMAGE. The
  * loaded image is identified by the archive's manifest (its config digest),
  * never by the Glance name. One download per image at a time: concurrent
  * callers for the same image share the first one's transfer.
