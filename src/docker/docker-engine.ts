@@ -280,7 +280,9 @@ export interface DockerEngine {
    * `docker load` of a `docker save` tar stream. Resolves once the Engine took
    * the whole archive. If `tar` fails (errors, or is destroyed before its end)
    * the load is abandoned and this rejects with that failure (a BridgeError
-   * passes through; anything else becomes ERR_INVALID_IMAGE).
+   * passes through; anything else becomes ERR_INVALID_IMAGE). When the load
+   * fails for any other reason, `tar` is destroyed, so whatever feeds it is
+   * not left waiting for a reader.
    */
   loadImage(tar: Readable, signal?: AbortSignal): Promise<LoadedImages>;
   /**

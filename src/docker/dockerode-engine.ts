@@ -533,6 +533,8 @@ export class DockerodeEngine implements DockerEngine {
       if (sourceError !== null) throw sourceError;
       return { references: parseLoadOutput(text) };
     } catch (err) {
+      // Whoever feeds the archive waits for it to be read; a load that failed before (or while) reading must release it.
+      if (!tar.destroyed) tar.destroy(err instanceof Error ? err : new Error(String(err)));
       if (sourceError !== null) {
         if (sourceError instanceof BridgeError) throw sourceError;
         throw new BridgeError('ERR_INVALID_IMAGE', `load image: reading the archive failed: ${sourceError instanceof Error ? sourceError.message : String(sourceError)}`, { cause: sourceError });

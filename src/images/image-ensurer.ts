@@ -26,7 +26,6 @@ import { silentLogger } from '../log/logger.js';
 import type { GlanceClient } from '../openstack/glance-client.js';
 import { algorithmsToVerify, compareWithGlance } from '../openstack/image-digests.js';
 
-import { destroyOnReject } from '../stream/destroy-on-reject.js';
 import { SideTee } from '../stream/side-tee.js';
 import { WorkerDigestSink } from '../stream/worker-digest-sink.js';
 import { abortError, throwIfAborted } from '../util/abort.js';
@@ -128,7 +127,7 @@ export class ImageEnsurer {
     };
     signal.addEventListener('abort', cancelLoad, { once: true });
     if (signal.aborted) cancelLoad();
-    const load = destroyOnReject(this.o.store.loadImage(tee, loadAbort.signal), tee);
+    const load = this.o.store.loadImage(tee, loadAbort.signal);
     const [loaded, flow] = await Promise.allSettled([load, flowing]).finally(() => signal.removeEventListener('abort', cancelLoad));
     const inspected = await inspector.summary.then(
       (s) => ({ ok: true as const, s }),

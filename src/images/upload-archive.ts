@@ -23,7 +23,6 @@ import { compareWithGlance } from '../openstack/image-digests.js';
 import { propertyPatch } from '../openstack/json-patch.js';
 import { ByteTap } from '../stream/byte-tap.js';
 import { DigestSink, type Digests } from '../stream/digest-sink.js';
-import { destroyOnReject } from '../stream/destroy-on-reject.js';
 import { SideTee } from '../stream/side-tee.js';
 import type { HashAlgorithm } from '../stream/hash-workers.js';
 import { WorkerDigestSink } from '../stream/worker-digest-sink.js';
@@ -142,7 +141,7 @@ export async function uploadArchiveData(created: GlanceImage, o: UploadArchiveDa
   const tee = new SideTee([digest, inspector]);
   const flowing = pipeline(o.source.stream, tap, tee);
   // The upload consumes the tee; its failure destroys the tee (and so the source), and vice versa.
-  const upload = destroyOnReject(o.glance.uploadImageData(created.id, tee, { ...(o.source.length === null ? {} : { length: o.source.length }), ...(o.signal ? { signal: o.signal } : {}) }), tee);
+  const upload = o.glance.uploadImageData(created.id, tee, { ...(o.source.length === null ? {} : { length: o.source.length }), ...(o.signal ? { signal: o.signal } : {}) });
   const [up, flow] = await Promise.allSettled([upload, flowing]);
   // The archive's verdict explains a failed upload better than "socket closed".
   const inspected = await inspector.summary.then(

@@ -9,6 +9,7 @@ import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerCreateSpec } from '../../../src/docker/docker-engine.js';
 import { DockerodeEngine } from '../../../src/docker/dockerode-engine.js';
@@ -176,6 +177,10 @@ describe('DockerodeEngine on the local socket', () => {
     expect(e.code).toBe('ERR_DOCKER_UNAVAILABLE');
     expect(e.message).toContain('ENOENT');
     expect((await errorOf(later.info())).code).toBe('ERR_DOCKER_UNAVAILABLE');
+    // A load that fails before reading releases its archive stream: a pipeline feeding it must not wait forever.
+    const archive = new PassThrough();
+    expect((await errorOf(later.loadImage(archive))).code).toBe('ERR_DOCKER_UNAVAILABLE');
+    expect(archive.destroyed).toBe(true);
     const relay = net.createServer((c) => {
       const up = net.connect(DOCKER_SOCKET);
       c.pipe(up).pipe(c);
