@@ -40,6 +40,7 @@ import { parseDockerHostUrl, type DockerEndpoint } from './docker-host-url.js';
 import { parseContainer, parseContainerSummary, parseImage, parseImageSummary, parseInfo, parseVersion } from './parse-engine-json.js';
 import { FrameDecoder, HeadBuffer, TailBuffer } from './stream-frames.js';
 import { translateDockerError, type DockerResourceKind } from './translate-docker-error.js';
+import { releaseStream } from '../stream/destroy-on-reject.js';
 
 /** How to reach the Engine: `[docker]` options. */
 export interface DockerConnectionOptions {
@@ -534,7 +535,9 @@ export class DockerodeEngine implements DockerEngine {
       return { references: parseLoadOutput(text) };
     } catch (err) {
       // Whoever feeds the archive waits for it to be read; a load that failed before (or while) reading must release it.
-      if (!tar.destroyed) tar.destroy(err instanceof Error ? err : new Error(String(err)));
+      tar.off('error', onSourceError);
+      tar.off('close', onSourceClose);
+      releaseStream(tar, err);
       if (sourceError !== null) {
         if (sourceError instanceof BridgeError) throw sourceError;
         throw new BridgeError('ERR_INVALID_IMAGE', `load image: reading the archive failed: ${sourceError instanceof Error ? sourceError.message : String(sourceError)}`, { cause: sourceError });

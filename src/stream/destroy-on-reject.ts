@@ -6,10 +6,21 @@
  */
 import type { Readable } from 'node:stream';
 
-/** `consumer`, which when it rejects first destroys `stream` with the same error. */
+/**
+ * Destroys a stream its consumer gave up on, with the consumer's error so a
+ * pipeline feeding it reports the real cause. Without an 'error' listener it
+ * is destroyed without one: an 'error' nobody listens to would crash the process.
+ */
+export function releaseStream(stream: Readable, err: unknown): void {
+  if (stream.destroyed) return;
+  if (stream.listenerCount('error') === 0) stream.destroy();
+  else stream.destroy(err instanceof Error ? err : new Error(String(err)));
+}
+
+/** `consumer`, which when it rejects first releases `stream` ({@link releaseStream}). */
 export function destroyOnReject<T>(consumer: Promise<T>, stream: Readable): Promise<T> {
   return consumer.catch((err: unknown) => {
-    if (!stream.destroyed) stream.destroy(err instanceof Error ? err : new Error(String(err)));
+    releaseStream(stream, err);
     throw err;
   });
 }
