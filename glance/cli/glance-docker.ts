@@ -8,7 +8,6 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { dockerConnectionFromEnv } from '../../src/docker/docker-connection-from-env.js';
 import { BridgeError, toBridgeError } from '../../src/errors/bridge-error.js';
-import { initialProperties } from '../../src/images/image-properties.js';
 import { uploadArchive, type ArchiveSource } from '../../src/images/upload-archive.js';
 import { AxiosHttpClient } from '../../src/openstack/axios-http-client.js';
 import type { GlanceClient } from '../../src/openstack/glance-client.js';
@@ -125,7 +124,7 @@ async function openSource(args: CliArgs, io: CliIo, signal: AbortSignal): Promis
 }
 
 async function runImport(args: CliArgs, io: CliIo, glance: GlanceClient, source: ArchiveSource, signal: AbortSignal): Promise<number> {
-  const properties = initialProperties({ user: args.properties, saharaUsername: args.saharaUsername, saharaTags: args.saharaTags });
+  const properties = args.initialProperties;
   const progress = args.quiet ? null : new ProgressReporter({ label: 'upload', total: source.length, tty: io.stderr.isTTY === true, write: (t) => io.stderr.write(t) });
   const note = (line: string): void => {
     if (!args.quiet) io.stderr.write(`${io.stderr.isTTY === true ? '\r\x1b[2K' : ''}glance-docker: ${line}\n`);

@@ -24,6 +24,8 @@ export interface CliArgs {
   readonly allowUnloadable: boolean;
   readonly saharaUsername: string | null;
   readonly saharaTags: readonly string[];
+  /** What import sets when it creates the image: defaults, Sahara's, --property (checked here). */
+  readonly initialProperties: Readonly<Record<string, string>>;
   readonly stallTimeoutS: number;
   /** --verify-hash: the digests import computes and compares with Glance's. */
   readonly verifyHash: readonly HashAlgorithm[];
@@ -169,8 +171,9 @@ export function parseCli(argv: readonly string[]): CliArgs {
   const saharaUsername = typeof v['sahara-username'] === 'string' ? v['sahara-username'] : null;
   const saharaTags = (v['sahara-tag'] as string[] | undefined) ?? [];
   // Checked here, not once credentials are in: a bad tag or too many properties is a usage mistake (exit 2) and needs no Keystone.
+  let createWith: Record<string, string>;
   try {
-    initialProperties({ user: properties, saharaUsername, saharaTags });
+    createWith = initialProperties({ user: properties, saharaUsername, saharaTags });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -191,6 +194,7 @@ export function parseCli(argv: readonly string[]): CliArgs {
     allowUnloadable: v['allow-unloadable'] === true,
     saharaUsername,
     saharaTags,
+    initialProperties: createWith,
     stallTimeoutS,
     verifyHash,
     cloud: typeof v['os-cloud'] === 'string' ? v['os-cloud'] : null,
@@ -212,6 +216,7 @@ function defaults(command: Command, positionals: readonly string[]): CliArgs {
     allowUnloadable: false,
     saharaUsername: null,
     saharaTags: [],
+    initialProperties: {},
     stallTimeoutS: 120,
     verifyHash: ['md5'],
     cloud: null,

@@ -55,6 +55,7 @@ describe('parseCli', () => {
       wait: true,
       format: 'json',
       saharaTags: ['cdh'],
+      initialProperties: { hypervisor_type: 'docker', vm_mode: 'exe', _sahara_tag_cdh: 'True', a: 'b=c', k: '' },
       stallTimeoutS: 30,
       credentials: { token: 't', image_url: 'http://g' },
     });
