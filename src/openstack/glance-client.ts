@@ -243,7 +243,7 @@ export class GlanceClient {
         return await this.options.http.request(req);
       } catch (err) {
         // An expired token is renewed once; a refused fresh one is final.
-        if (attempt === 0 && !c.noRetry && isBridgeError(err, 'ERR_UNAUTHORIZED') && err.details.http_status === 401 && this.options.tokens.invalidate()) continue;
+        if (attempt === 0 && !c.noRetry && isBridgeError(err, 'ERR_UNAUTHORIZED') && err.details.http_status === 401 && this.options.tokens.invalidate(token)) continue;
         throw err;
       }
     }

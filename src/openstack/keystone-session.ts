@@ -51,8 +51,8 @@ export class KeystoneSession implements TokenSource {
     return (await this.issued(signal)).catalog;
   }
 
-  invalidate(): boolean {
-    this.current = null;
+  invalidate(refused: string | null): boolean {
+    if (this.current !== null && this.current.token === refused) this.current = null;
     // A token given by the user cannot become fresh by asking again with itself.
     return this.options.method.kind === 'password';
   }

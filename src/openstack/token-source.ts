@@ -7,10 +7,12 @@ export interface TokenSource {
   /** The token to send, or null to send no X-Auth-Token (noauth deployments). */
   token(signal?: AbortSignal): Promise<string | null>;
   /**
-   * Called after a 401: the next token() must not return the refused one.
+   * Called after a 401 with the token that was refused: the next token() must
+   * not return it. A token renewed meanwhile (another request got its 401
+   * first) is kept, so parallel 401s cost one new token, not one each.
    * Returns true when a retry can help (a new token can be had).
    */
-  invalidate(): boolean;
+  invalidate(refused: string | null): boolean;
 }
 
 /** A fixed token (or none): `--os-token`, the request context's token, or noauth. */

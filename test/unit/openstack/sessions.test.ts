@@ -44,8 +44,13 @@ describe('KeystoneSession', () => {
     expect(http.seen).toHaveLength(1);
     expect(http.seen[0]?.url).toBe('http://k:5000/v3/auth/tokens');
     expect(await s.token()).toBe(a);
-    expect(s.invalidate()).toBe(true);
-    expect(await s.token()).not.toBe(a);
+    expect(s.invalidate(a)).toBe(true);
+    const renewed = await s.token();
+    expect(renewed).not.toBe(a);
+    expect(http.seen).toHaveLength(2);
+    // A second 401 for the old token, arriving after the renewal, keeps the new one.
+    expect(s.invalidate(a)).toBe(true);
+    expect(await s.token()).toBe(renewed);
     expect(http.seen).toHaveLength(2);
   });
 
@@ -77,7 +82,7 @@ describe('KeystoneSession', () => {
     const s = new KeystoneSession({ http, authUrl: 'http://k/v3', method: { kind: 'token', token: 'x' }, scope: { kind: 'unscoped' }, stallTimeoutMs: 1000 });
     expect(await s.token()).toBe('t1');
     expect(await s.token()).toBe('t2'); // expires within the 5-minute renewal margin
-    expect(s.invalidate()).toBe(false); // a user token cannot be renewed by asking with itself
+    expect(s.invalidate('t2')).toBe(false); // a user token cannot be renewed by asking with itself
   });
 
   it('explains a refused password', async () => {
@@ -103,6 +108,22 @@ describe('GlanceClient tokens', () => {
     expect(glanceCalls.map((r) => r.url)).toEqual(['http://g:9292/v2/images/img', 'http://g:9292/v2/images/img']);
     expect(glanceCalls[0]?.headers?.['X-Auth-Token']).not.toBe(glanceCalls[1]?.headers?.['X-Auth-Token']);
     expect(glanceCalls[0]?.notFoundCode).toBe('ERR_IMAGE_NOT_FOUND');
+  });
+
+  it('parallel requests refused with the same expired token share one renewal', async () => {
+    let expired: string | null = null;
+    const http = new FakeHttp((req) => {
+      if (req.url.endsWith('/v3/auth/tokens')) return keystone(req);
+      const sent = req.headers?.['X-Auth-Token'] ?? null;
+      expired ??= sent;
+      return sent === expired ? new BridgeError('ERR_UNAUTHORIZED', 'expired', { details: { http_status: 401 } }) : ok(IMAGE);
+    });
+    const session = new KeystoneSession({ http, authUrl: 'http://k/v3', method: { kind: 'password', user: { id: 'u' }, password: 'p' }, scope: { kind: 'project', id: 'p' }, stallTimeoutMs: 1000 });
+    const g = new GlanceClient({ http, endpoint: 'http://g:9292', tokens: session, stallTimeoutMs: 1000 });
+    await session.token();
+    const images = await Promise.all([g.getImage('img'), g.getImage('img'), g.getImage('img')]);
+    expect(images.map((i) => i.id)).toEqual(['img', 'img', 'img']);
+    expect(http.seen.filter((r) => r.service !== 'glance')).toHaveLength(2); // the first login and one renewal
   });
 
   it('follows next links and adds eq: to the name filter', async () => {
