@@ -244,7 +244,11 @@ export class AmqpBus implements Bus {
       await model.close().catch(() => undefined);
       throw err;
     }
-    const session: Session = { model, consumeCh, publishCh, epoch, api: this.sessionApi(consumeCh, epoch) };
+    // A consumer the broker cancels (its queue deleted by an operator, or lost with a cluster node)
+    // would otherwise leave the service connected and deaf; as kombu does on ConsumerCancelled,
+    // the session is dropped so the set-ups re-declare the queues and consume again.
+    const onCancelled = (queue: string): void => lost(`the broker cancelled the consumer of queue ${queue}`);
+    const session: Session = { model, consumeCh, publishCh, epoch, api: this.sessionApi(consumeCh, epoch, onCancelled) };
     publishCh.on('return', (msg: ConsumeMessage) => {
       this.events.emit('returned', { exchange: msg.fields.exchange, routingKey: msg.fields.routingKey, body: msg.content });
     });
@@ -286,7 +290,7 @@ export class AmqpBus implements Bus {
     this.connecting.catch(() => undefined);
   }
 
-  private sessionApi(ch: Channel, epoch: number): BusSession {
+  private sessionApi(ch: Channel, epoch: number, onCancelled: (queue: string) => void): BusSession {
     const current = (d: BusDelivery): { ch: Channel; msg: ConsumeMessage } | null => {
       const entry = deliveryChannel.get(d);
       // A delivery from a previous connection cannot be acked: the broker already requeued it.
@@ -304,7 +308,9 @@ export class AmqpBus implements Bus {
         await ch.deleteQueue(name);
       },
       setPrefetch: async (count: number) => {
-        await ch.prefetch(count, true);
+        // Per consumer (global=false), as oslo's basic_qos(0, n, False): RabbitMQ refuses to
+        // consume a quorum queue on a channel with global QoS (not_implemented).
+        await ch.prefetch(count, false);
       },
       consume: async (queue: string, handler: DeliveryHandler, options?: { consumerTag?: string }) => {
         const r = await ch.consume(
@@ -312,6 +318,7 @@ export class AmqpBus implements Bus {
           (msg) => {
             if (!msg) {
               handler(null);
+              onCancelled(queue);
               return;
             }
             const d: BusDelivery = {

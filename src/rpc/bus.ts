@@ -25,7 +25,7 @@ export interface BusSession {
   /** Declares the queue and, when it has one, its binding. */
   declareQueue(queue: QueueDecl): Promise<void>;
   deleteQueue(name: string): Promise<void>;
-  /** Channel-wide limit of unacknowledged deliveries (0 = none). */
+  /** Limit of unacknowledged deliveries per consumer, for the consumers started after it (0 = none). */
   setPrefetch(count: number): Promise<void>;
   /** Starts a manual-ack consumer; returns its consumer tag. */
   consume(queue: string, handler: DeliveryHandler, options?: { consumerTag?: string }): Promise<string>;

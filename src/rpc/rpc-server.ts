@@ -3,7 +3,8 @@
  * (topic, server), dispatches calls, casts and fanout casts to endpoints, and
  * replies exactly as oslo 14 does, with call-monitor heartbeats while a call
  * runs. Bounded: at most `maxInFlight` requests run at once, and the broker
- * holds back the rest (channel prefetch), so memory stays flat under floods.
+ * holds back the rest (a per-consumer prefetch on each of the three queues),
+ * so memory stays flat under floods.
  */
 import { randomUUID } from 'node:crypto';
 import { BridgeError, toBridgeError } from '../errors/bridge-error.js';
@@ -152,7 +153,7 @@ export class RpcServer {
 
   private onDelivery(session: BusSession, queue: string, delivery: BusDelivery | null): void {
     if (delivery === null) {
-      this.log.warning('consumer cancelled by the broker', { queue });
+      this.log.warning('consumer cancelled by the broker; the bus reconnects and consumes again', { queue });
       return;
     }
     if (this.stopping) return; // left unacked: the broker redelivers it to another server

@@ -26,7 +26,7 @@ export const rabbitSection = {
       min: 0,
     }),
     rabbit_qos_prefetch_count: intOpt({
-      help: 'Broker-side prefetch per consumer; 0 means the service\'s own in-flight limit (executor_thread_pool_size) is used.',
+      help: 'Broker-side prefetch of each of the three consumers (per consumer, as oslo; RabbitMQ refuses global QoS on quorum queues); 0 means the service\'s own in-flight limit (executor_thread_pool_size) is used.',
       default: 0,
       min: 0,
     }),
