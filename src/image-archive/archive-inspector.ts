@@ -29,6 +29,15 @@ export interface InspectorLimits {
   readonly maxJsonFileBytes: number;
   /** All kept JSON together, as raw bytes (parsing happens later, for the documents the manifest names). */
   readonly maxJsonTotalBytes: number;
+  /** All entry names and link targets kept, in characters (each is at most 4096). */
+  readonly maxPathCharsTotal: number;
+  /**
+   * Tar bytes accepted after the end of the last entry without another entry
+   * starting: zero blocks, which tar parsers skip. Docker writes two (1 KiB),
+   * GNU tar pads to its 10 KiB record; megabytes of them are a decompression
+   * bomb appended to a valid archive, not a docker save archive.
+   */
+  readonly maxTrailingBytes: number;
 }
 
 /** How thoroughly {@link ArchiveInspector} checks what passes. */
@@ -48,6 +57,9 @@ export const DEFAULT_INSPECTOR_LIMITS: InspectorLimits = {
   maxEntries: 100_000,
   maxJsonFileBytes: 1024 * 1024,
   maxJsonTotalBytes: 32 * 1024 * 1024,
+  maxPathCharsTotal: 16 * 1024 * 1024,
+  // Beyond the 4 MiB PAX header tar-stream accepts, and the parser's lag behind what was fed.
+  maxTrailingBytes: 8 * 1024 * 1024,
 };
 
 /** tar-stream's header, the fields used here. */
@@ -91,6 +103,7 @@ export class ArchiveInspector extends Writable {
   private ending = false;
   private readonly entries = new Map<string, ArchiveEntry>();
   private jsonBytes = 0;
+  private pathChars = 0;
   /** Bytes handed to the tar parser (after gunzip). */
   private tarBytes = 0;
   /** Where the data of the entry seen last ends in the tar stream (padded to a block). */
@@ -224,6 +237,16 @@ export class ArchiveInspector extends Writable {
 
   private feedTar(chunk: Buffer): boolean {
     this.tarBytes += chunk.length;
+    // The parser runs at most a chunk and its small buffer behind tarBytes, so a gap this large
+    // means blocks tar-stream skips (zeros) after the last entry: stop before inflating more of them.
+    if (this.tarBytes - this.lastEntryEnd > this.limits.maxTrailingBytes + chunk.length + 64 * 1024) {
+      this.fail(
+        invalid(
+          `the archive goes on for more than ${this.limits.maxTrailingBytes / (1024 * 1024)} MiB of empty tar blocks after its ${this.headersSeen === 0 ? 'start' : 'last entry'}: not a docker save archive (a decompression bomb or a padded device image)`,
+        ),
+      );
+      return true;
+    }
     return this.extract.write(chunk);
   }
 
@@ -277,6 +300,10 @@ export class ArchiveInspector extends Writable {
           throw invalid(`archive entry ${JSON.stringify(path)} is a ${header.type ?? 'unknown'} entry; a docker save archive holds only files, directories and links`);
       }
       if (this.entries.size >= this.limits.maxEntries) throw invalid(`the archive has more than ${this.limits.maxEntries} entries`);
+      this.pathChars += path.length + (linkTarget?.length ?? 0);
+      if (this.pathChars > this.limits.maxPathCharsTotal) {
+        throw invalid(`the archive's entry names and link targets add up to more than ${this.limits.maxPathCharsTotal / (1024 * 1024)} Mi characters; a docker save archive has a few entries per layer`);
+      }
       const prev = this.entries.get(path);
       if (prev !== undefined && !(prev.type === 'directory' && type === 'directory')) throw invalid(`archive entry ${JSON.stringify(path)} appears twice`);
     } catch (err) {

@@ -41,6 +41,8 @@ export function canonicalEntryPath(name: string): string {
  */
 export function resolveLinkTarget(entryPath: string, target: string, kind: 'symlink' | 'link'): string {
   if (target === '') throw hostile('archive link entry has an empty target', entryPath);
+  // A PAX or GNU long-link header can carry megabytes; every target is kept until the archive ends.
+  if (target.length > MAX_ENTRY_PATH) throw hostile(`archive link target longer than ${MAX_ENTRY_PATH} characters`, `${entryPath} -> ${target}`);
   if (target.includes('\0') || target.includes('\\')) throw hostile('archive link target contains NUL or a backslash', `${entryPath} -> ${target}`);
   if (target.startsWith('/')) throw hostile('archive link points to an absolute path', `${entryPath} -> ${target}`);
   const base = kind === 'symlink' ? entryPath.split('/').slice(0, -1) : [];

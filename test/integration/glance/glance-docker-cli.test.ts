@@ -162,6 +162,8 @@ describe('glance-docker import: hostile and broken input leaves nothing in Glanc
     ['absolute path', async () => (await buildDockerArchive({ extra: [{ name: '/etc/evil', content: 'x' }] })).tar, /absolute path/],
     ['symlink escaping', async () => (await buildDockerArchive({ extra: [{ name: 'evil', type: 'symlink', linkname: '/etc/shadow' }] })).tar, /absolute path/],
     ['oversized header', async () => packEntries([{ name: 'x', content: 'y', pax: { comment: 'z'.repeat(5 * 1024 * 1024) } }]), /Header exceeds max size/],
+    ['link target of megabytes', async () => packEntries([{ name: 'l', type: 'symlink', linkname: 'a/'.repeat(1024 * 1024) }]), /link target longer than 4096 characters/],
+    ['zero-block bomb (gzip)', async () => gzipSync(Buffer.concat([(await buildDockerArchive()).tar, Buffer.alloc(24 * 1024 * 1024)])), /empty tar blocks after its last entry/],
     ['corrupted layer', async () => (await buildDockerArchive({ corruptLayer: 1 })).tar, /corrupted archive/],
     ['OCI-only (not loadable by Docker 20.10)', async () => (await buildDockerArchive({ layout: 'oci' })).tar, /cannot be loaded by the compute hosts' Docker 20\.10/],
   ];

@@ -39,6 +39,18 @@ describe('ArchiveInspector: valid archives', () => {
     expect(img?.layers[1]?.path).not.toBe(img?.layers[0]?.path);
   });
 
+  it('accepts zero padding after the end marker, as dd or a tape record adds (1 MiB, gzip and plain)', async () => {
+    const built = await buildDockerArchive();
+    const padded = Buffer.concat([built.tar, Buffer.alloc(1024 * 1024)]);
+    expect((await inspect(padded)).images[0]?.imageId).toBe(built.imageId);
+    expect((await inspect(gzipSync(padded))).images[0]?.imageId).toBe(built.imageId);
+  });
+
+  it('bounds the names and link targets it keeps (maxPathCharsTotal)', async () => {
+    const built = await buildDockerArchive();
+    await expect(inspect(built.tar, undefined, { maxPathCharsTotal: 40 })).rejects.toMatchObject({ code: 'ERR_INVALID_IMAGE', message: /entry names and link targets add up to more than/ });
+  });
+
   it('works when the whole archive arrives in one chunk', async () => {
     const built = await buildDockerArchive({ layout: 'docker+oci', gzip: true });
     expect((await inspect(built.tar, built.tar.length)).images[0]?.imageId).toBe(built.imageId);
@@ -93,6 +105,9 @@ describe('ArchiveInspector: broken and hostile input → ERR_INVALID_IMAGE with 
     ['symlink pointing outside', async () => (await buildDockerArchive({ extra: [{ name: 'evil', type: 'symlink', linkname: '../../etc/shadow' }] })).tar, /link points outside the archive/],
     ['absolute symlink', async () => (await buildDockerArchive({ extra: [{ name: 'evil', type: 'symlink', linkname: '/etc/shadow' }] })).tar, /link points to an absolute path/],
     ['hard link outside', async () => (await buildDockerArchive({ extra: [{ name: 'evil', type: 'link', linkname: '../x' }] })).tar, /outside the archive/],
+    ['symlink target longer than 4096 characters', async () => packEntries([{ name: 'l', type: 'symlink', linkname: 'a/'.repeat(3000) }]), /link target longer than 4096 characters/],
+    ['a zero-block bomb appended to a valid archive (gzip)', async () => gzipSync(Buffer.concat([(await buildDockerArchive()).tar, Buffer.alloc(24 * 1024 * 1024)])), /more than 8 MiB of empty tar blocks after its last entry/],
+    ['zeros only, many of them', async () => Buffer.alloc(12 * 1024 * 1024), /more than 8 MiB of empty tar blocks after its start/],
     ['device file', async () => (await buildDockerArchive({ extra: [{ name: 'dev-null', type: 'character-device' }] })).tar, /is a character-device entry/],
     ['fifo', async () => (await buildDockerArchive({ extra: [{ name: 'pipe', type: 'fifo' }] })).tar, /is a fifo entry/],
     ['oversized pax header (> 4 MiB)', async () => packEntries([{ name: 'x', content: 'y', pax: { comment: 'z'.repeat(5 * 1024 * 1024) } }]), /not a valid tar archive.*Header exceeds max size/],
