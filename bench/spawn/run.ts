@@ -233,7 +233,7 @@ interface Bench {
   service: ChildProcess | null;
 }
 
-function newBench(url: string, dockerSocket: string): Bench {
+function newBench(url: string, dockerSocket: string, imageBy: Options['imageBy']): Bench {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ndb-bench-spawn-'));
   const tag = `${process.pid.toString(36)}-${randomBytes(3).toString('hex')}`;
   const b: Bench = {
@@ -257,6 +257,8 @@ function newBench(url: string, dockerSocket: string): Bench {
       `topic = ${b.topic}`,
       '[compute]',
       `state_dir = ${b.stateDir}`,
+      // The name mode measures a lookup by name; the default (glance-id) would download instead.
+      `local_image_lookup = ${imageBy === 'name' ? 'any' : 'glance-id'}`,
       '[docker]',
       `host_url = unix://${dockerSocket}`,
       '',
@@ -483,7 +485,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const info = await docker.info();
-  const b = newBench(o.url, o.dockerSocket);
+  const b = newBench(o.url, o.dockerSocket, o.imageBy);
   const bus = new AmqpBus({
     url: parseTransportUrl(o.url),
     logger: silentLogger,

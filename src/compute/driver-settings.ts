@@ -16,6 +16,12 @@ export interface DriverSettings extends ContainerSettings {
   readonly keyInjectionUser: string;
   readonly injectPassword: boolean;
   readonly glanceImageRepository: string;
+  /**
+   * [compute] local_image_lookup: with "glance-id" (the default when absent)
+   * a spawn boots a local image only by its Glance-id tag and otherwise
+   * downloads; "any" also accepts the recorded Docker image ID and the name.
+   */
+  readonly localImageLookup?: 'glance-id' | 'any';
   readonly allowedContainerFormats: readonly string[];
   readonly softRebootTimeoutSeconds: number;
   readonly consoleLogLines: number;
@@ -53,6 +59,7 @@ export function driverSettingsFromConfig(config: BridgeConfig): DriverSettings {
     keyInjectionUser: c.key_injection_user,
     injectPassword: c.inject_password,
     glanceImageRepository: c.glance_image_repository,
+    localImageLookup: c.local_image_lookup,
     allowedContainerFormats: [...c.allowed_container_formats],
     softRebootTimeoutSeconds: c.soft_reboot_timeout,
     consoleLogLines: c.console_log_lines,

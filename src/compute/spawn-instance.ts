@@ -54,7 +54,12 @@ export async function resolveImage(
       { details: { image_id: image.id, field: 'image_meta.container_format' } },
     );
   }
-  const candidates = imageCandidates(image, args.instance.system_metadata, rt.settings.glanceImageRepository);
+  const all = imageCandidates(image, args.instance.system_metadata, rt.settings.glanceImageRepository);
+  // Where Glance can supply the image, only the tag a verified download gives is trusted: the
+  // name and docker_image_id are the image owner's to choose, and would boot whatever the host
+  // has under them (another tenant's image, or an older image of the same name).
+  const glanceOnly = fetchMissing !== undefined && (rt.settings.localImageLookup ?? 'glance-id') === 'glance-id' && all[0]?.source === 'glance-id-tag';
+  const candidates = glanceOnly ? all.slice(0, 1) : all;
   for (const c of candidates) {
     try {
       const found = await rt.engine.inspectImage(c.reference, signal);

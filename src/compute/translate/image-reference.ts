@@ -7,6 +7,10 @@
  *    Nova keeps as `system_metadata.image_docker_image_id`): content-addressed.
  * 3. `image_meta.name` as a Docker reference, as nova-docker did. Glance names
  *    are tenant-chosen, so this is the last resort.
+ *
+ * 2 and 3 are chosen by the image's owner; where Glance can supply the image,
+ * spawn uses them only with `[compute] local_image_lookup = any` (see
+ * resolveImage in spawn-instance.ts).
  */
 
 export interface ImageCandidate {

@@ -108,10 +108,17 @@ export const computeSection = {
       default: false,
     }),
     glance_image_repository: stringOpt({
-      help: 'Images are looked up first as <this>:<Glance image ID> (how downloaded Glance images are tagged), then by the recorded Docker image ID, then by the Glance image name.',
+      help: 'Downloaded Glance images are tagged <this>:<Glance image ID>, which is how spawn finds them on the host (see local_image_lookup).',
       default: 'glance-image',
       pattern: /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/,
       patternText: 'a lowercase Docker repository name',
+    }),
+    local_image_lookup: enumOpt({
+      help:
+        'Which local Docker images a spawn may boot without downloading from Glance. "glance-id": only <glance_image_repository>:<Glance image ID>, the tag a verified download gives; anything else is downloaded (the safe choice where tenants share hosts: Glance names and the docker_image_id property are chosen by the image owner, and would let one tenant boot another\'s image by naming it). ' +
+        '"any": then also the Docker image ID recorded in Glance (docker_image_id) and the Glance image name as a Docker reference, as nova-docker did (single-tenant clouds, images pre-loaded on the hosts).',
+      default: 'glance-id',
+      choices: ['glance-id', 'any'] as const,
     }),
     allowed_container_formats: listOpt({
       help: 'Glance container_format values accepted for spawning (nova-docker required "docker").',

@@ -66,7 +66,9 @@ export function writeConfig(id: ServiceIdentity, overrides: ConfigOverrides = {}
     DEFAULT: { host: id.host, transport_url: TRANSPORT_URL, control_exchange: EXCHANGE, log_format: 'json', graceful_shutdown_timeout: 5, ...overrides.DEFAULT },
     oslo_messaging_rabbit: { rabbit_retry_interval: 0.2, rabbit_retry_backoff: 0.2, rabbit_interval_max: 1, ...overrides.oslo_messaging_rabbit },
     bridge: { topic: id.topic, ...overrides.bridge },
-    compute: { state_dir: id.stateDir, soft_reboot_timeout: 10, ...overrides.compute },
+    // These services have no Glance: their images are pre-loaded on the host and found by
+    // name, as local_image_lookup = any allows (the Glance tests set glance-id, the default).
+    compute: { state_dir: id.stateDir, soft_reboot_timeout: 10, local_image_lookup: 'any', ...overrides.compute },
     docker: { host_url: `unix://${DOCKER_SOCKET}`, api_timeout: 20, ...overrides.docker },
   };
   const text = Object.entries(sections)

@@ -195,11 +195,63 @@ describe('a missing image can be fetched by a hook (the later Glance download)',
     await expectNothingFor(b.instance.uuid);
   });
 
-  it('the hook is not called when the image is present', async () => {
+  it('the hook is not called when the image is present under its Glance-id tag', async () => {
     let called = false;
     const d = new DockerComputeDriver({
       engine: env.engine,
       settings: env.settings,
+      logger: silentLogger,
+      fetchMissingImage: async () => {
+        called = true;
+        return null;
+      },
+    });
+    const args = parseSpawnArgs(spawnPayload());
+    const glanceId = args.image_meta.id ?? '';
+    await env.engine.tagImage(TEST_IMAGE, env.settings.glanceImageRepository, glanceId);
+    try {
+      await d.spawn(args);
+      expect(called).toBe(false);
+      await d.destroy({ instance: args.instance });
+    } finally {
+      await run('docker', ['image', 'rm', `${env.settings.glanceImageRepository}:${glanceId}`]).catch(() => undefined);
+    }
+  });
+
+  // The image's name and docker_image_id are its owner's to choose: booting what the host has
+  // under them would boot another tenant's image, or an older image of the same name.
+  it('local_image_lookup=glance-id (default): an image present only by name or recorded ID is fetched, not booted', async () => {
+    const info = await env.engine.inspectImage(TEST_IMAGE);
+    const fetched: Array<string | null> = [];
+    const repo = `ndb-fetched/${env.host}`;
+    const d = new DockerComputeDriver({
+      engine: env.engine,
+      settings: env.settings,
+      logger: silentLogger,
+      fetchMissingImage: async (image) => {
+        fetched.push(image.id);
+        await env.engine.tagImage(TEST_IMAGE, repo, 'glance-id');
+        return `${repo}:glance-id`;
+      },
+    });
+    const byName = parseSpawnArgs(spawnPayload());
+    const byId = parseSpawnArgs(spawnPayload({ image: { name: 'tenant-chosen', properties: { os_command_line: 'sleep 3600', docker_image_id: info.id } } }));
+    try {
+      await d.spawn(byName);
+      await d.spawn(byId);
+      expect(fetched).toEqual([byName.image_meta.id, byId.image_meta.id]);
+      await d.destroy({ instance: byName.instance });
+      await d.destroy({ instance: byId.instance });
+    } finally {
+      await run('docker', ['image', 'rm', `${repo}:glance-id`]).catch(() => undefined);
+    }
+  });
+
+  it('local_image_lookup=any (nova-docker): the image name and recorded ID are used before the hook', async () => {
+    let called = false;
+    const d = new DockerComputeDriver({
+      engine: env.engine,
+      settings: { ...env.settings, localImageLookup: 'any' },
       logger: silentLogger,
       fetchMissingImage: async () => {
         called = true;

@@ -138,7 +138,7 @@ beforeAll(async () => {
   url = await ensureGlance();
   glance = new GlanceClient({ http: new AxiosHttpClient(), endpoint: url, tokens: staticToken(null), stallTimeoutMs: 30_000 });
   workDir = mkdtempSync(path.join(os.tmpdir(), 'ndb-imgbus-'));
-  id = newIdentity('ndb-imgbus', { compute: { glance_image_repository: REPOSITORY } });
+  id = newIdentity('ndb-imgbus', { compute: { glance_image_repository: REPOSITORY, local_image_lookup: 'glance-id' } });
   // service-env writes the sections it knows; Glance is ours to add.
   appendFileSync(id.configFile, `\n[glance]\napi_servers = ${url}\nstall_timeout = 60\n`);
   [svc, rpc] = await Promise.all([ServiceProcess.start(id), tsCaller(id)]);
