@@ -93,6 +93,9 @@ export class ImageEnsurer {
   }
 
   private async download(id: string, reference: string, req: RequestCredentials, signal: AbortSignal): Promise<EnsuredImage> {
+    // A download of this image may have finished between the caller's lookup and this flight.
+    const landed = await findLocalImage(this.o.store, reference, signal);
+    if (landed !== null) return { reference, imageId: landed.id, downloaded: false };
     const started = Date.now();
     const glance = await this.o.glanceFor(req, signal);
     const meta = await glance.getImage(id, signal);
