@@ -51,8 +51,11 @@ export async function reconcile(rt: InstanceRuntime, signal?: AbortSignal): Prom
       uuid,
       'reconcile',
       async () => {
+        // Looked up again under the lock: init_host also arrives over RPC while the service runs,
+        // and a spawn that held the lock may have created the container since the list above.
         const marker = await rt.state.readOperation(uuid);
-        const container = byUuid.get(uuid);
+        const { container: details } = await rt.lookup(uuid, signal);
+        const container = details === null ? undefined : { status: details.state.status };
         if (!container) {
           await rt.state.remove(uuid);
           orphanDirectories.push(uuid);

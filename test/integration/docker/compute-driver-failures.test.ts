@@ -337,6 +337,41 @@ describe('start-up reconciliation', () => {
     expect(readdirSync(env.stateDir)).toEqual([]);
   });
 
+  it('init_host over RPC while a spawn runs: the spawn is waited for and its state is kept', async () => {
+    // The Engine is slow to create: the spawn has its state directory but no container yet
+    // when reconciliation lists them.
+    let releaseCreate!: () => void;
+    const createHeld = new Promise<void>((r) => (releaseCreate = r));
+    const engine = new Proxy(env.engine, {
+      get(target, prop, receiver) {
+        if (prop === 'createContainer') {
+          return async (...a: Parameters<DockerodeEngine['createContainer']>) => {
+            await createHeld;
+            return target.createContainer(...a);
+          };
+        }
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const d = new DockerComputeDriver({ engine, settings: env.settings, logger: silentLogger });
+    const args = parseSpawnArgs(spawnPayload());
+    const uuid = args.instance.uuid;
+    const spawning = d.spawn(args);
+    const dir = path.join(env.stateDir, uuid);
+    for (let i = 0; i < 100 && !existsSync(dir); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(dir), 'the spawn prepared its state directory').toBe(true);
+    const reconciling = d.init_host({ host: env.host });
+    await new Promise((r) => setTimeout(r, 200));
+    releaseCreate();
+    await spawning;
+    const report = await reconciling;
+    expect(report.reconcile.orphanDirectories).not.toContain(uuid);
+    expect(existsSync(path.join(dir, 'hosts')), 'the running container keeps its hosts file').toBe(true);
+    expect((await d.get_info({ instance: args.instance })).state).toBe(POWER_STATE.RUNNING);
+    await d.destroy({ instance: args.instance });
+  });
+
   it('never touches containers of another compute host on the same Engine', async () => {
     const other = env.withSettings({ host: `${env.host}-other` });
     const args = parseSpawnArgs(spawnPayload({ extra: { power_on: false } }));
