@@ -101,6 +101,10 @@ describe('snapshot (docker commit → docker save → the queued Glance image)',
   let snapshotId: string;
 
   it('fills the queued image: active, docker/raw, hashes verified, described, nothing left in Docker', async () => {
+    // The source's image is on the host as a download would have left it (its Glance-id tag).
+    const sourceGlanceId = source.image_meta.id ?? '';
+    await env.engine.tagImage(TEST_IMAGE, REPOSITORY, sourceGlanceId);
+    glanceIds.push(sourceGlanceId);
     await driver.spawn(source);
     const name = `nova-${source.instance.uuid}`;
     await dockerExec(name, ['sh', '-c', 'echo state-from-the-source > /snapshot-marker']);
