@@ -12,6 +12,7 @@
  * any failure (bad archive, hash mismatch, Glance error, Ctrl-C) deletes the
  * image this run created: nothing stays queued/saving/active by accident.
  */
+import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { BridgeError, toBridgeError } from '../errors/bridge-error.js';
@@ -108,16 +109,29 @@ export function singleImage(summary: ArchiveSummary, allowUnloadable: boolean): 
 export async function uploadArchive(o: UploadArchiveOptions): Promise<UploadArchiveResult> {
   const note = o.note ?? (() => undefined);
   const provisionalName = o.name ?? `importing from ${o.source.description}`.slice(0, 255);
-  const created = await o.glance.createImage(
-    {
-      name: provisionalName,
+  // Our own ID: a create whose answer is lost (timeout, reset, Ctrl-C, a 5xx from a proxy) may
+  // still have made the record, and without its ID nothing could delete it.
+  const id = randomUUID();
+  let created: GlanceImage;
+  try {
+    created = await o.glance.createImage(
+      {
+        id,
+        name: provisionalName,
       containerFormat: 'docker',
       diskFormat: 'raw',
-      ...(o.visibility === null ? {} : { visibility: o.visibility }),
-      properties: o.properties,
-    },
-    o.signal,
-  );
+        ...(o.visibility === null ? {} : { visibility: o.visibility }),
+        properties: o.properties,
+      },
+      o.signal,
+    );
+  } catch (err) {
+    const failure = toBridgeError(err);
+    const status = failure.details.http_status;
+    // A 4xx is Glance refusing the create: nothing exists.
+    if (typeof status === 'number' && status >= 400 && status < 500) throw failure;
+    throw await cleanUp(o.glance, id, failure, note);
+  }
   note(`created Glance image ${created.id}`);
   try {
     return await uploadArchiveData(created, o);
@@ -196,7 +210,7 @@ async function waitActive(glance: GlanceClient, image: GlanceImage, timeoutMs: n
  */
 async function cleanUp(glance: GlanceClient, id: string, failure: BridgeError, note: (line: string) => void): Promise<BridgeError> {
   try {
-    await glance.deleteImageIfExists(id, AbortSignal.timeout(60_000));
+    if (!(await glance.deleteImageIfExists(id, AbortSignal.timeout(60_000)))) return failure;
     note(`deleted the incomplete Glance image ${id}`);
     return new BridgeError(failure.code, failure.message, { cause: failure.cause ?? failure, details: { ...failure.details, image_id: id, image_deleted: true } });
   } catch (err) {

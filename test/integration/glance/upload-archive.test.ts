@@ -1,8 +1,10 @@
 /**
  * uploadArchive against the real glance-api when the upload fails before it
  * sends a byte (the token cannot be had, the caller already gave up): the
- * promise settles, the source is released and the created image is deleted.
+ * promise settles, the source is released and the created image is deleted;
+ * and when the create's answer is lost after Glance made the record.
  */
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeError } from '../../../src/errors/bridge-error.js';
@@ -93,5 +95,75 @@ describe('uploadArchive when the upload fails before it starts', () => {
     expect(source.destroyed).toBe(true);
     expect(notes.join('\n')).toMatch(/deleted the incomplete Glance image/);
     expect(await imagesNamed(name)).toEqual([]);
+  });
+});
+
+/**
+ * A TCP proxy to Glance that lets the first `POST /v2/images` through and then
+ * cuts the connection instead of passing Glance's answer back: the record
+ * exists, the client never learns so.
+ */
+async function answerLosingProxy(target: URL): Promise<{ url: string; close: () => Promise<void>; dropped: () => number }> {
+  let dropped = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    let dropNext = false;
+    client.on('data', (b: Buffer) => {
+      if (dropped === 0 && b.toString('latin1', 0, 16) === 'POST /v2/images ') dropNext = true;
+      upstream.write(b);
+    });
+    upstream.on('data', (b: Buffer) => {
+      if (dropNext) {
+        dropped++;
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      client.write(b);
+    });
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const close = async (): Promise<void> => {
+    // Keep-alive connections would hold close() for the client's idle timeout.
+    for (const sk of sockets) sk.destroy();
+    await new Promise((r) => server.close(r));
+  };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close, dropped: () => dropped };
+}
+
+describe('uploadArchive when the create request loses its answer', () => {
+  it('deletes the record Glance made under the ID the client chose; nothing stays queued', async () => {
+    const proxy = await answerLosingProxy(new URL(url));
+    try {
+      const name = `${prefix}/lost-answer-${Math.random().toString(36).slice(2, 8)}`;
+      const archive = await buildDockerArchive();
+      const source = Readable.from([archive.tar]);
+      const glance = new GlanceClient({ http: new AxiosHttpClient(), endpoint: proxy.url, tokens: staticToken(null), stallTimeoutMs: 30_000 });
+      const notes: string[] = [];
+      const err = await uploadArchive({
+        glance,
+        source: { stream: source, length: archive.tar.length, description: 'test archive' },
+        name,
+        userProperties: {},
+        allowUnloadable: false,
+        wait: false,
+        visibility: null,
+        properties: {},
+        note: (l) => notes.push(l),
+      }).catch((e: unknown) => e);
+      expect(proxy.dropped()).toBe(1);
+      expect(err).toBeInstanceOf(BridgeError);
+      expect((err as BridgeError).code).toBe('ERR_GLANCE_UNAVAILABLE');
+      expect(notes.join('\n')).toMatch(/deleted the incomplete Glance image/);
+      expect(await imagesNamed(name)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   });
 });
