@@ -14,10 +14,17 @@ export class ImageFileCache {
     return this.entries.size;
   }
 
-  get(imageId: string, path: string, load: () => Promise<Buffer | null>): Promise<Buffer | null> {
+  async get(imageId: string, path: string, load: () => Promise<Buffer | null>): Promise<Buffer | null> {
     const key = `${imageId}\u0000${path}`;
     const hit = this.entries.get(key);
-    if (hit) return hit;
+    if (hit) {
+      try {
+        return await hit;
+      } catch {
+        // Another caller's read failed: its spawn was cancelled or its container removed, which
+        // says nothing about this caller's. Read for ourselves.
+      }
+    }
     const loading = load();
     this.entries.set(key, loading);
     // A failed read (Engine hiccup) is not a fact about the image: forget it.
@@ -29,6 +36,6 @@ export class ImageFileCache {
       if (oldest === undefined) break;
       this.entries.delete(oldest);
     }
-    return loading;
+    return await loading;
   }
 }

@@ -26,6 +26,23 @@ describe('ImageFileCache', () => {
     expect(await c.get('i', '/f', async () => Buffer.from('ok'))).toEqual(Buffer.from('ok'));
   });
 
+  it("a reader sharing another's read that fails (that spawn cancelled) reads for itself", async () => {
+    const c = new ImageFileCache();
+    let failFirst!: (e: Error) => void;
+    const first = c.get('i', '/etc/passwd', () => new Promise<Buffer | null>((_r, reject) => (failFirst = reject)));
+    let ownReads = 0;
+    const second = c.get('i', '/etc/passwd', async () => {
+      ownReads++;
+      return Buffer.from('mine');
+    });
+    failFirst(new Error('spawn A cancelled'));
+    await expect(first).rejects.toThrow('spawn A cancelled');
+    expect(await second).toEqual(Buffer.from('mine'));
+    expect(ownReads).toBe(1);
+    // And the good read is what later readers share.
+    expect(await c.get('i', '/etc/passwd', async () => Buffer.from('other'))).toEqual(Buffer.from('mine'));
+  });
+
   it('is bounded, dropping the oldest entries', async () => {
     const c = new ImageFileCache(3);
     for (const i of [1, 2, 3, 4]) await c.get(`i${i}`, '/f', async () => null);
