@@ -48,21 +48,33 @@ export class InstanceRuntime {
    * instance, within the global concurrency bound, with an operation marker in
    * the instance's state directory (when it has one) so a crash is detectable.
    * The per-instance lock is taken before the slot, so operations queued behind
-   * a busy instance never occupy slots other instances could use.
+   * a busy instance never occupy slots other instances could use. `beforeSlot`
+   * runs under the lock but before the slot is taken, its result handed to
+   * `fn`: for long waits that are not Engine work (a spawn waiting for its
+   * image to download), which would otherwise hold a slot other instances'
+   * destroys and reboots need.
    */
-  withInstance<T>(uuid: string, operation: string, fn: () => Promise<T>, signal?: AbortSignal, options: { marker?: boolean } = {}): Promise<T> {
+  withInstance<T, P = undefined>(
+    uuid: string,
+    operation: string,
+    fn: (prepared: P) => Promise<T>,
+    signal?: AbortSignal,
+    options: { marker?: boolean; beforeSlot?: () => Promise<P> } = {},
+  ): Promise<T> {
     return this.mutex.run(
       uuid,
-      () =>
-        this.slots.run(async () => {
+      async () => {
+        const prepared = options.beforeSlot === undefined ? (undefined as P) : await options.beforeSlot();
+        return this.slots.run(async () => {
           const marker = options.marker ?? true;
           if (marker) await this.state.markOperation(uuid, operation);
           try {
-            return await fn();
+            return await fn(prepared);
           } finally {
             if (marker) await this.state.clearOperation(uuid).catch((err: unknown) => this.logger.warning('could not clear operation marker', { instance: uuid, err }));
           }
-        }, signal),
+        }, signal);
+      },
       signal,
     );
   }

@@ -177,11 +177,7 @@ export async function spawnInstance(
   await rt.withInstance(
     uuid,
     'spawn',
-    async () => {
-      // Nothing is created before the image is known to be here.
-      const [image, info] = await Promise.all([resolveImage(rt, args, signal, options.fetchMissing, options.request), rt.info(signal)]).catch((err: unknown) => {
-        throw spawnFailure(err, uuid);
-      });
+    async ({ image, info }) => {
       const plan = buildCreatePlan(args, rt.settings, { image: image.id, hostCpus: info.ncpu, hostsFilePath: rt.state.hostsFile(uuid) });
       for (const note of plan.notes) log.info(note);
       let id: string | null = null;
@@ -224,7 +220,17 @@ export async function spawnInstance(
       log.info('instance spawned', { container: id, image: image.id, ms: Math.round(rt.clock.now() - started) });
     },
     signal,
-    // The marker is written once the directory exists (above), not before.
-    { marker: false },
+    {
+      // The marker is written once the directory exists (above), not before.
+      marker: false,
+      // Nothing is created before the image is known to be here. Outside the operation slots: a
+      // download can take minutes, and must not hold up other instances' destroys and reboots.
+      beforeSlot: () =>
+        Promise.all([resolveImage(rt, args, signal, options.fetchMissing, options.request), rt.info(signal)])
+          .then(([image, info]) => ({ image, info }))
+          .catch((err: unknown) => {
+            throw spawnFailure(err, uuid);
+          }),
+    },
   );
 }

@@ -19,7 +19,7 @@ export const computeSection = {
       patternText: 'an absolute path',
     }),
     max_concurrent_operations: intOpt({
-      help: 'Instance operations (spawn, destroy, power, …) run against the Engine at once; further ones queue. Operations on one instance always run one at a time.',
+      help: 'Instance operations (spawn, destroy, power, …) run against the Engine at once; further ones queue. Operations on one instance always run one at a time. A spawn waiting for its image (a Glance download) does not count until the image is there.',
       default: 10,
       min: 1,
       max: 1000,

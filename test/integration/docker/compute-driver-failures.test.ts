@@ -195,6 +195,41 @@ describe('a missing image can be fetched by a hook (the later Glance download)',
     await expectNothingFor(b.instance.uuid);
   });
 
+  it('a spawn waiting for its image holds no operation slot: other instances are served meanwhile', async () => {
+    let release!: () => void;
+    const downloaded = new Promise<void>((r) => (release = r));
+    let waiting = false;
+    const repo = `ndb-fetched/${env.host}`;
+    const d = new DockerComputeDriver({
+      engine: env.engine,
+      settings: { ...env.settings, maxConcurrentOperations: 1 },
+      logger: silentLogger,
+      fetchMissingImage: async () => {
+        waiting = true;
+        await downloaded;
+        await env.engine.tagImage(TEST_IMAGE, repo, 'slow');
+        return `${repo}:slow`;
+      },
+    });
+    const slow = parseSpawnArgs(spawnPayload({ image: { name: 'not-here/at-all:1' } }));
+    const other = parseSpawnArgs(spawnPayload());
+    try {
+      const spawning = d.spawn(slow);
+      for (let i = 0; i < 100 && !waiting; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(waiting).toBe(true);
+      // With the only slot held by the waiting spawn, this destroy would wait for the download.
+      const destroyed = await Promise.race([d.destroy({ instance: other.instance }).then(() => 'done'), new Promise((r) => setTimeout(() => r('blocked'), 5000))]);
+      expect(destroyed).toBe('done');
+      release();
+      await spawning;
+      expect((await d.get_info({ instance: slow.instance })).state).toBe(POWER_STATE.RUNNING);
+      await d.destroy({ instance: slow.instance });
+    } finally {
+      release();
+      await run('docker', ['image', 'rm', `${repo}:slow`]).catch(() => undefined);
+    }
+  });
+
   it('the hook is not called when the image is present under its Glance-id tag', async () => {
     let called = false;
     const d = new DockerComputeDriver({
