@@ -47,16 +47,34 @@ export interface CredentialSources {
 }
 
 /**
- * Credentials as OpenStack command-line tools take them: a named cloud from
- * clouds.yaml (--os-cloud / OS_CLOUD), otherwise the OS_* variables; flags
- * override either.
+ * Credentials as python-openstackclient takes them: a named cloud from
+ * clouds.yaml (--os-cloud / OS_CLOUD), the OS_* variables over it (openstack
+ * uses them as its options' defaults, so `OS_CLOUD=prod OS_REGION_NAME=two`
+ * means region two), and flags over both.
  */
 export function credentialsFromSources(s: CredentialSources): ImageServiceCredentials {
   const cloud = s.cloud ?? (s.env.OS_CLOUD === '' ? undefined : s.env.OS_CLOUD);
   const defined = Object.fromEntries(Object.entries(s.flags).filter(([, v]) => v !== undefined && v !== '')) as CredentialSettings;
+  const env = settingsFromEnv(s.env);
   if (cloud !== undefined) {
     const { settings, file } = loadCloudSettings(cloud, s.env, s.cwd);
-    return credentialsFromSettings({ ...settings, ...defined }, `cloud ${JSON.stringify(cloud)} in ${file}`);
+    const envNames = Object.keys(env).length > 0 ? ', OS_* variables over it' : '';
+    return credentialsFromSettings(overlay(overlay(settings, env), defined), `cloud ${JSON.stringify(cloud)} in ${file}${envNames}`);
   }
-  return credentialsFromSettings({ ...settingsFromEnv(s.env), ...defined }, 'OS_* environment variables and --os-* flags');
+  return credentialsFromSettings(overlay(env, defined), 'OS_* environment variables and --os-* flags');
+}
+
+/**
+ * `upper` over `lower`. A token given above a password replaces the password
+ * login (`--os-token` with an openrc sourced means that token, as openstack's
+ * token auth type would), and with an image URL it needs no Keystone at all.
+ */
+function overlay(lower: CredentialSettings, upper: CredentialSettings): CredentialSettings {
+  const merged: CredentialSettings = { ...lower, ...upper };
+  if (upper.token !== undefined && upper.password === undefined && upper.auth_type === undefined) {
+    delete merged.password;
+    delete merged.auth_type;
+    if (upper.image_url !== undefined && upper.auth_url === undefined) delete merged.auth_url;
+  }
+  return merged;
 }

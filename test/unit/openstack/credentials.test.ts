@@ -133,4 +133,23 @@ clouds:
     expect(credentialsFromSources({ flags: { token: 't', image_url: 'http://g' }, env: {}, cwd: dir })).toEqual({ kind: 'token', token: 't', imageUrl: 'http://g' });
     expect(() => credentialsFromSources({ flags: {}, cloud: 'x', env: { HOME: dir }, cwd: join(dir, 'nowhere') })).toThrow(/no clouds.yaml found/);
   });
+
+  // As python-openstackclient: OS_* variables are its options' defaults, over the clouds.yaml entry.
+  it('credentialsFromSources: OS_* variables override the named cloud, flags override both', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clouds-'));
+    writeFileSync(join(dir, 'clouds.yaml'), yaml);
+    writeFileSync(join(dir, 'secure.yaml'), 'clouds:\n  devstack:\n    auth:\n      password: s3cret\n');
+    const got = credentialsFromSources({ flags: {}, env: { OS_CLOUD: 'devstack', OS_REGION_NAME: 'RegionTwo', OS_INTERFACE: 'admin' }, cwd: dir });
+    expect(got).toMatchObject({ kind: 'keystone', authUrl: 'http://k:5000/v3', regionName: 'RegionTwo', interfaces: ['admin'] });
+    const flagged = credentialsFromSources({ flags: { region_name: 'RegionThree' }, env: { OS_CLOUD: 'devstack', OS_REGION_NAME: 'RegionTwo' }, cwd: dir });
+    expect(flagged).toMatchObject({ regionName: 'RegionThree' });
+  });
+
+  it('credentialsFromSources: --os-token over a sourced openrc is that token, not the openrc password', () => {
+    const openrc = { OS_AUTH_URL: 'http://k:5000/v3', OS_USERNAME: 'demo', OS_PASSWORD: 'pw', OS_PROJECT_NAME: 'demo' };
+    expect(credentialsFromSources({ flags: { token: 'tok', image_url: 'http://g:9292' }, env: openrc, cwd: '/' })).toEqual({ kind: 'token', token: 'tok', imageUrl: 'http://g:9292' });
+    expect(credentialsFromSources({ flags: { token: 'tok' }, env: openrc, cwd: '/' })).toMatchObject({ kind: 'keystone', authUrl: 'http://k:5000/v3', method: { kind: 'token', token: 'tok' } });
+    // A password given as a flag still wins over a token from the environment.
+    expect(credentialsFromSources({ flags: { password: 'flagpw' }, env: { ...openrc, OS_TOKEN: 'envtok' }, cwd: '/' })).toMatchObject({ method: { kind: 'password', password: 'flagpw' } });
+  });
 });
