@@ -285,10 +285,24 @@ export class RpcServer {
       const f = builtinFailure('TypeError', `result is not JSON serializable: ${(err as Error).message}`);
       body = encodeReply({ result: null, failure: encodeFailure(f), ending: true, msgId, uniqueId: newId() });
     }
-    try {
-      await this.o.bus.publish('', replyQueue, body, { ...messageProperties(), mandatory: true });
-    } catch (err) {
-      log.error('could not send reply', { reply_q: replyQueue, msg_id: msgId, error: (err as Error).message });
+    // Like oslo's direct_send (retry=None): a reply the broker did not confirm because the
+    // connection went goes out again on the next one, within the missing-reply-queue window. A
+    // duplicate is harmless: callers drop replies whose _msg_id they no longer wait for.
+    const deadline = Date.now() + (this.o.missingReplyQueueRetrySeconds ?? 60) * 1000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.o.bus.publish('', replyQueue, body, { ...messageProperties(), mandatory: true }, Math.max(1000, deadline - Date.now()));
+        if (attempt > 1) log.info('reply sent after the connection came back', { reply_q: replyQueue, msg_id: msgId, attempt });
+        return;
+      } catch (err) {
+        const retry = err instanceof BridgeError && err.code === 'ERR_BUS_UNAVAILABLE' && Date.now() < deadline;
+        if (!retry) {
+          log.error('could not send reply', { reply_q: replyQueue, msg_id: msgId, error: (err as Error).message });
+          return;
+        }
+        log.warning('reply not confirmed by the broker; sending it again', { reply_q: replyQueue, msg_id: msgId, attempt, error: (err as Error).message });
+        await new Promise((r) => setTimeout(r, REPLY_RETRY_INTERVAL_MS));
+      }
     }
   }
 
