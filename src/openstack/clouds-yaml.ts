@@ -104,9 +104,12 @@ export function cloudSettings(cloudsText: string, cloud: string, file: string, s
   if (str(auth.endpoint) !== undefined) out.image_url = str(auth.endpoint) as string; // auth_type none
   const authType = str(e.auth_type);
   if (authType !== undefined) out.auth_type = authType;
-  const region = str(e.region_name) ?? (Array.isArray(e.regions) ? str(e.regions[0]) : undefined);
+  // openstacksdk: `regions:` entries are names or {name: …, values: …} mappings; the first is the default.
+  const firstRegion: unknown = Array.isArray(e.regions) ? e.regions[0] : undefined;
+  const region = str(e.region_name) ?? str(firstRegion) ?? (isRecord(firstRegion) ? str(firstRegion.name) : undefined);
   if (region !== undefined) out.region_name = region;
-  const iface = str(e.interface) ?? str(e.image_interface);
+  // The image-specific key wins, as in openstacksdk; endpoint_type is the old name of interface.
+  const iface = str(e.image_interface) ?? str(e.interface) ?? str(e.endpoint_type);
   if (iface !== undefined) out.interface = iface;
   const override = str(e.image_endpoint_override);
   if (override !== undefined) out.image_url = override;
@@ -126,7 +129,15 @@ export function loadCloudSettings(cloud: string, env: Readonly<Record<string, st
   } catch (err) {
     throw new BridgeError('ERR_CONFIG_INVALID', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
-  const securePath = join(dirname(file), 'secure.yaml');
-  const secure = existsSync(securePath) ? readFileSync(securePath, 'utf8') : undefined;
+  // openstacksdk's secure.yaml search (OS_CLIENT_SECURE_FILE first), after the one beside clouds.yaml.
+  const secureCandidates = [
+    ...(env.OS_CLIENT_SECURE_FILE ? [env.OS_CLIENT_SECURE_FILE] : []),
+    join(dirname(file), 'secure.yaml'),
+    join(cwd, 'secure.yaml'),
+    join(env.HOME ?? homedir(), '.config', 'openstack', 'secure.yaml'),
+    '/etc/openstack/secure.yaml',
+  ];
+  const securePath = secureCandidates.find((f) => existsSync(f));
+  const secure = securePath === undefined ? undefined : readFileSync(securePath, 'utf8');
   return { settings: cloudSettings(text, cloud, file, secure), file };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cloudSettings } from '../../../src/openstack/clouds-yaml.js';
+import { cloudSettings, loadCloudSettings } from '../../../src/openstack/clouds-yaml.js';
 import { credentialsFromSettings, parseInterface } from '../../../src/openstack/credentials.js';
 import { settingsFromEnv } from '../../../src/openstack/env-settings.js';
 import { credentialsFromSources } from '../../../src/openstack/image-service.js';
@@ -110,6 +110,32 @@ clouds:
       region_name: 'RegionOne',
       interface: 'internal',
     });
+  });
+
+  it('openstacksdk spellings: image_interface over interface, endpoint_type, regions as mappings', () => {
+    const text = `clouds:
+  a:
+    auth: { auth_url: 'http://k/v3' }
+    interface: public
+    image_interface: internal
+    regions:
+      - name: RegionTwo
+        values: { foo: bar }
+      - RegionThree
+  b:
+    auth: { auth_url: 'http://k/v3' }
+    endpoint_type: adminURL
+`;
+    expect(cloudSettings(text, 'a', 'clouds.yaml')).toMatchObject({ interface: 'internal', region_name: 'RegionTwo' });
+    expect(cloudSettings(text, 'b', 'clouds.yaml')).toMatchObject({ interface: 'adminURL' });
+  });
+
+  it('secure.yaml is found where openstacksdk looks (OS_CLIENT_SECURE_FILE first)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clouds-'));
+    writeFileSync(join(dir, 'clouds.yaml'), yaml);
+    const elsewhere = join(mkdtempSync(join(tmpdir(), 'secure-')), 'mine.yaml');
+    writeFileSync(elsewhere, 'clouds:\n  devstack:\n    auth:\n      password: from-env-file\n');
+    expect(loadCloudSettings('devstack', { OS_CLIENT_SECURE_FILE: elsewhere, HOME: dir }, dir).settings.password).toBe('from-env-file');
   });
 
   it('noauth cloud', () => {
