@@ -24,6 +24,7 @@ import { compareWithGlance } from '../openstack/image-digests.js';
 import { propertyPatch } from '../openstack/json-patch.js';
 import { ByteTap } from '../stream/byte-tap.js';
 import { DigestSink, type Digests } from '../stream/digest-sink.js';
+import { waitForFirstBytes } from '../stream/first-bytes.js';
 import { SideTee } from '../stream/side-tee.js';
 import type { HashAlgorithm } from '../stream/hash-workers.js';
 import { WorkerDigestSink } from '../stream/worker-digest-sink.js';
@@ -108,6 +109,11 @@ export function singleImage(summary: ArchiveSummary, allowUnloadable: boolean): 
 
 export async function uploadArchive(o: UploadArchiveOptions): Promise<UploadArchiveResult> {
   const note = o.note ?? (() => undefined);
+  // Nothing is created before the input has its first byte (docker save can take minutes to
+  // start) or is known to be empty.
+  if (!(await waitForFirstBytes(o.source.stream, o.signal, `waiting for ${o.source.description}`))) {
+    throw new BridgeError('ERR_INVALID_IMAGE', `the input is empty (0 bytes): not a docker save archive (${o.source.description})`);
+  }
   const provisionalName = o.name ?? `importing from ${o.source.description}`.slice(0, 255);
   // Our own ID: a create whose answer is lost (timeout, reset, Ctrl-C, a 5xx from a proxy) may
   // still have made the record, and without its ID nothing could delete it.

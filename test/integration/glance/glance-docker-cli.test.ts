@@ -34,10 +34,10 @@ interface CliResult {
 }
 
 /** Runs glance-docker in this process (fast) against the test Glance. */
-async function cli(argv: string[], stdin: Buffer | null = null): Promise<CliResult> {
+async function cli(argv: string[], stdin: Buffer | Readable | null = null): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const input = stdin === null ? Object.assign(Readable.from([]), { isTTY: true }) : Readable.from([stdin]);
+  const input = stdin === null ? Object.assign(Readable.from([]), { isTTY: true }) : stdin instanceof Readable ? stdin : Readable.from([stdin]);
   const io: CliIo = {
     stdin: input,
     stdout: { write: (s: string) => (stdout += s) },
@@ -185,6 +185,31 @@ describe('glance-docker import: hostile and broken input leaves nothing in Glanc
     expect(r.stderr).toMatch(re);
     expect(r.stderr).toMatch(/deleted the incomplete Glance image/);
     expect(await imagesNamed(name)).toEqual([]);
+  });
+
+  it('empty stdin fails before anything is created in Glance', async () => {
+    const name = `${token}/stdin-empty`;
+    // A byte stream, as process.stdin is (Readable.from would be an object stream).
+    const r = await cli(['import', '-', '--name', name], Readable.from([], { objectMode: false }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/input is empty/);
+    expect(r.stderr).not.toMatch(/created Glance image/);
+    expect(await imagesNamed(name)).toEqual([]);
+  });
+
+  it('a producer slower to start than --stall-timeout (docker save of a big image) is waited for, not called a stalled upload', async () => {
+    const name = `${token}/stdin-slow-start`;
+    const data = readFileSync(busyboxTar);
+    async function* slowStart(): AsyncGenerator<Buffer> {
+      await new Promise((r) => setTimeout(r, 2500));
+      yield data;
+    }
+    const r = await cli(['import', '-', '--name', name, '--stall-timeout', '1', '--quiet'], Readable.from(slowStart(), { objectMode: false }));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const [img] = await imagesNamed(name);
+    expect(img?.status).toBe('active');
+    if (img) await glance.deleteImageIfExists(img.id);
   });
 
   it('an upload interrupted with SIGINT exits 130 and deletes the image', async () => {
