@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { isBridgeError, toBridgeError } from '../../src/errors/bridge-error.js';
 import { ArchiveInspector } from '../../src/image-archive/archive-inspector.js';
 import { describeImages, type ArchiveSummary } from '../../src/image-archive/archive-manifest.js';
+import { repoTagsValue } from '../../src/images/image-properties.js';
 import type { GlanceClient } from '../../src/openstack/glance-client.js';
 import type { GlanceImage } from '../../src/openstack/glance-image.js';
 import { compareWithGlance } from '../../src/openstack/image-digests.js';
@@ -35,7 +36,7 @@ export function compareRecordedProperties(image: GlanceImage, summary: ArchiveSu
   const recordedId = image.properties.docker_image_id;
   if (recordedId !== undefined && recordedId !== archive.imageId) problems.push(`docker_image_id: Glance records ${String(recordedId)}, the archive holds ${archive.imageId}`);
   const recordedTags = image.properties.docker_repo_tags;
-  if (typeof recordedTags === 'string' && recordedTags !== archive.repoTags.join(',')) {
+  if (typeof recordedTags === 'string' && recordedTags !== repoTagsValue(archive.repoTags)) {
     problems.push(`docker_repo_tags: Glance records ${JSON.stringify(recordedTags)}, the archive has ${JSON.stringify(archive.repoTags.join(','))}`);
   }
   if (image.containerFormat !== 'docker') problems.push(`container_format is ${image.containerFormat ?? 'unset'}, not docker`);

@@ -84,14 +84,47 @@ export function initialProperties(req: RequestedProperties): Record<string, stri
  * set explicitly are not overridden.
  */
 export function archiveProperties(image: ArchiveImage, user: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = { docker_image_id: image.imageId, docker_repo_tags: image.repoTags.join(',') };
+  const out: Record<string, string> = { docker_image_id: image.imageId, docker_repo_tags: repoTagsValue(image.repoTags) };
   const arch = novaArchitecture(image.architecture, image.variant);
   if (arch !== null) out.architecture = arch;
   if (image.os !== null) out.os_type = image.os;
-  if (Object.keys(image.labels).length > 0) out.docker_labels = JSON.stringify(image.labels);
+  const labels = boundedLabels(image.labels);
+  if (labels !== null) out.docker_labels = labels;
   for (const k of Object.keys(user)) delete out[k];
   if (out.docker_repo_tags === '') delete out.docker_repo_tags;
   return out;
+}
+
+/**
+ * Longest value written for a descriptive property. Glance keeps values in a
+ * TEXT column (64 KiB on MySQL); an image whose labels or tags exceed it would
+ * fail its PATCH after the whole upload. These are records, not inputs, so
+ * they are shortened (whole entries dropped, in order), never refused.
+ */
+export const MAX_DESCRIPTIVE_VALUE = 16 * 1024;
+
+/** docker_repo_tags as recorded: the tags comma-separated, as many whole ones as fit. */
+export function repoTagsValue(items: readonly string[]): string {
+  let out = '';
+  for (const item of items) {
+    const next = out === '' ? item : `${out},${item}`;
+    if (next.length > MAX_DESCRIPTIVE_VALUE) break;
+    out = next;
+  }
+  return out;
+}
+
+/** The labels as JSON, keeping whole labels in key order while they fit; null when none. */
+function boundedLabels(labels: Readonly<Record<string, string>>): string | null {
+  const kept: Record<string, string> = {};
+  let size = 2;
+  for (const key of Object.keys(labels).sort()) {
+    const entry = JSON.stringify(key).length + 1 + JSON.stringify(labels[key]).length + 1;
+    if (size + entry > MAX_DESCRIPTIVE_VALUE) continue;
+    kept[key] = labels[key] as string;
+    size += entry;
+  }
+  return Object.keys(kept).length === 0 ? null : JSON.stringify(kept);
 }
 
 /** Glance's default image_property_quota. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCli, UsageError } from '../../../glance/cli/parse-args.js';
 import { formatBytes, formatDuration, ProgressReporter, renderProgress } from '../../../glance/cli/progress.js';
 import { renderTable } from '../../../glance/cli/format-output.js';
-import { archiveProperties, defaultImageName, initialProperties, novaArchitecture, parsePropertyArg } from '../../../src/images/image-properties.js';
+import { archiveProperties, defaultImageName, initialProperties, MAX_DESCRIPTIVE_VALUE, novaArchitecture, parsePropertyArg } from '../../../src/images/image-properties.js';
 import { singleImage } from '../../../src/images/upload-archive.js';
 import { compareRecordedProperties } from '../../../glance/verify/verify-image.js';
 import { algorithmsToVerify, compareWithGlance } from '../../../src/openstack/image-digests.js';
@@ -146,6 +146,20 @@ describe('properties', () => {
     expect(defaultImageName({ ...IMG, repoTags: [`${'r'.repeat(250)}/app:${'t'.repeat(100)}`] })).toHaveLength(255);
     expect(defaultImageName({ ...IMG, repoTags: [], imageId: `sha256:${'f'.repeat(64)}` })).toBe('docker-image-ffffffffffff');
     expect(parsePropertyArg('a:b=c')).toEqual(['a:b', 'c']);
+  });
+
+  it('archive properties stay within what Glance can store (labels and tags of an odd image are shortened, not refused)', () => {
+    const labels = Object.fromEntries(Array.from({ length: 400 }, (_v, i) => [`label.${String(i).padStart(3, '0')}`, 'v'.repeat(100)]));
+    const tags = Array.from({ length: 1000 }, (_v, i) => `registry.example/some/long/repository-name:${i}`);
+    const props = archiveProperties({ ...IMG, labels, repoTags: tags }, {});
+    expect(props.docker_labels?.length).toBeLessThanOrEqual(MAX_DESCRIPTIVE_VALUE);
+    expect(props.docker_repo_tags?.length).toBeLessThanOrEqual(MAX_DESCRIPTIVE_VALUE);
+    const kept = JSON.parse(props.docker_labels ?? '{}') as Record<string, string>;
+    expect(Object.keys(kept)[0]).toBe('label.000');
+    expect(Object.keys(kept).length).toBeGreaterThan(100);
+    expect(props.docker_repo_tags?.split(',')[0]).toBe(tags[0]);
+    // A label too big on its own is left out; the others are kept.
+    expect(archiveProperties({ ...IMG, labels: { a: 'b', huge: 'x'.repeat(20_000) } }, {}).docker_labels).toBe('{"a":"b"}');
   });
 
   it('singleImage refuses several images and unloadable archives', () => {
