@@ -224,6 +224,13 @@ export class ImageEnsurer {
         else await attempt(`${tag} (back to ${previous.slice(0, 19)})`, () => this.o.store.tagImage(previous, repository, name, deadline()));
       }
       if (before.ids.has(img.imageId)) continue;
+      // Another download on this host may be loading the same content (two Glance images of one
+      // docker image) and be about to tag it: its load reports the same image ID, so removing it
+      // now would fail that spawn. The image is left untagged instead (docker image prune).
+      if (this.flights.size > 1) {
+        this.log.warning('left the loaded image in place: another download is in progress on this host and may hold the same image', { docker_image_id: img.imageId });
+        continue;
+      }
       const now = await findLocalImage(this.o.store, img.imageId, deadline()).catch(() => null);
       if (now === null || now.repoTags.some((t) => !img.repoTags.includes(t))) continue;
       await attempt(img.imageId, () => this.o.store.removeImage(img.imageId, { force: false }, deadline()));

@@ -221,6 +221,26 @@ describe('ImageEnsurer (Glance → docker load)', () => {
     await expectNothingInDocker(a, id);
   });
 
+  it('two Glance images of one docker image at once, one corrupted: the failed one does not take the good one\'s image away', async () => {
+    const a = await makeArchive('twins', 4 * 1024 * 1024);
+    const good = await uploadToGlance(a.tar, `${token}-twin-good`);
+    const bad = await uploadToGlance(a.tar, `${token}-twin-bad`);
+    // Corruption docker load does not notice: the bad one loads, then fails on Glance's hash.
+    const at = await entryOffset(a.tar, (n) => n.endsWith('/VERSION'));
+    const fd = openSync(join(GLANCE_STORE_DIR, bad), 'r+');
+    writeSync(fd, Buffer.from('9.9'), 0, 3, at);
+    closeSync(fd);
+    const shared = ensurer(new CountingHttp());
+    const [g, b] = await Promise.allSettled([shared.ensureImage({ id: good }, { authToken: null }), shared.ensureImage({ id: bad }, { authToken: null })]);
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'ERR_INVALID_IMAGE' } });
+    expect(g).toMatchObject({ status: 'fulfilled', value: { imageId: a.imageId, downloaded: true } });
+    expect((await findLocalImage(store, `${REPOSITORY}:${good}`))?.id).toBe(a.imageId);
+    expect(await dockerHas(`${REPOSITORY}:${bad}`)).toBe(false);
+    await run('docker', ['rmi', `${REPOSITORY}:${good}`]).catch(() => undefined);
+    await run('docker', ['rmi', a.repoTag]).catch(() => undefined);
+    await run('docker', ['rmi', a.imageId]).catch(() => undefined);
+  });
+
   it('a failed download keeps what the host had: an image already there stays, a tag docker load moved goes back', async () => {
     const base = `nova-docker-bridge-test/ensure-${token}`;
     const importImage = async (ref: string, text: string): Promise<string> => {
