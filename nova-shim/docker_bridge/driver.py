@@ -630,11 +630,14 @@ class DockerBridgeDriver(driver.ComputeDriver):
 
     def get_console_output(self, context, instance):
         self._unreachable('get_console_output')
-        return self._call('get_console_output',
-                          {'instance': projection.instance_ref(instance)},
-                          self._opts.api_call_timeout, context=context,
-                          call_monitor_timeout=self._probe_window,
-                          instance_uuid=instance.uuid)
+        out = self._call('get_console_output',
+                         {'instance': projection.instance_ref(instance)},
+                         self._opts.api_call_timeout, context=context,
+                         call_monitor_timeout=self._probe_window,
+                         instance_uuid=instance.uuid)
+        # Bytes, as libvirt returns: the compute manager encodes a str as
+        # latin-1, which fails on any character above U+00FF.
+        return out.encode('utf-8') if isinstance(out, str) else out
 
     def delete_instance_files(self, instance):
         # destroy removes the container and everything the service kept for
