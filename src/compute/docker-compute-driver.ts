@@ -182,7 +182,14 @@ export class DockerComputeDriver {
         uuid,
         'power_off',
         async () => {
-          const c = await this.rt.require(uuid, signal);
+          const { container: c, foreign } = await this.rt.lookup(uuid, signal);
+          if (c === null) {
+            if (foreign !== null) await this.rt.require(uuid, signal); // the clear "not ours" error
+            // Already off, as libvirt treats a missing domain: Nova's stop, rebuild and soft delete
+            // power off first, and InstanceNotFound would strand them (rebuild stays REBUILDING).
+            this.log.warning('power_off: no container (already gone); nothing to stop', { instance: uuid });
+            return;
+          }
           // Docker stops paused containers too (it thaws them to deliver the signal).
           await this.rt.engine.stopContainer(c.id, args.timeout, signal);
           await this.rt.state.setSuspended(uuid, false);

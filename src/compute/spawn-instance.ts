@@ -161,7 +161,9 @@ async function setAdminPassword(rt: InstanceRuntime, id: string, uuid: string, p
 /** Client faults keep their code (Nova aborts the build); everything else is a deploy failure (Nova reschedules). */
 function spawnFailure(err: unknown, uuid: string): BridgeError {
   const e = toBridgeError(err);
-  if (e.fault === 'client' || e.code === 'ERR_DEPLOY_FAILED') return e;
+  // The instance's own container vanishing mid-spawn is a failed deploy: as InstanceNotFound,
+  // Nova would log "disappeared during build" and leave the server in BUILD.
+  if ((e.fault === 'client' && e.code !== 'ERR_INSTANCE_NOT_FOUND') || e.code === 'ERR_DEPLOY_FAILED') return e;
   return new BridgeError('ERR_DEPLOY_FAILED', `spawn of instance ${uuid} failed: ${e.message}`, { cause: e, details: { ...e.details, instance_uuid: uuid, cause_code: e.code } });
 }
 

@@ -300,6 +300,18 @@ describe('a missing image can be fetched by a hook (the later Glance download)',
   });
 });
 
+describe('an instance whose container vanished (docker rm, Engine data loss)', () => {
+  it('power_off succeeds (already off, as libvirt treats a missing domain); get_info still says InstanceNotFound', async () => {
+    const args = parseSpawnArgs(spawnPayload());
+    await env.driver.spawn(args);
+    await run('docker', ['rm', '-f', `nova-${args.instance.uuid}`]);
+    await env.driver.power_off({ instance: args.instance, timeout: 0, retry_interval: 0 } as Parameters<DockerComputeDriver['power_off']>[0]);
+    expect(isBridgeError(await env.driver.get_info({ instance: args.instance }).catch((e: unknown) => e), 'ERR_INSTANCE_NOT_FOUND')).toBe(true);
+    await env.driver.destroy({ instance: args.instance });
+    await expectNothingFor(args.instance.uuid);
+  });
+});
+
 describe('idempotency by instance UUID', () => {
   it('two concurrent spawns of one instance give one running container', async () => {
     const args = parseSpawnArgs(spawnPayload());
