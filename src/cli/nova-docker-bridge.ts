@@ -108,7 +108,16 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function serve(config: BridgeConfig, logger: Logger): Promise<number> {
-  const service = await buildComputeService(config, logger);
+  let service: Awaited<ReturnType<typeof buildComputeService>>;
+  try {
+    service = await buildComputeService(config, logger);
+  } catch (err) {
+    // Settings only checked when the adapters are built (TLS files, Keystone credentials): a
+    // configuration error like the ones found at load time, not a crash with a stack trace.
+    process.stderr.write(`nova-docker-bridge: ${(err as Error).message}
+`);
+    return isBridgeError(err) && err.code === 'ERR_CONFIG_INVALID' ? 2 : 1;
+  }
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;

@@ -140,10 +140,13 @@ function resolveOne(section: string, key: string, opt: OptionDef<unknown>, value
   try {
     return opt.parse(found.value);
   } catch (err) {
+    // A secret's parse error may quote part of it (a password with an unescaped "," reads as a
+    // port): only the fact that it is invalid is said.
     const shown = opt.secret ? '<secret>' : JSON.stringify(found.value);
+    const why = opt.secret ? 'invalid (details are not shown for a secret option; check its syntax and URL-escape special characters)' : (err as Error).message;
     throw new BridgeError(
       'ERR_CONFIG_INVALID',
-      `${found.file}: [${section}] ${key} = ${shown}: ${(err as Error).message}`,
+      `${found.file}: [${section}] ${key} = ${shown}: ${why}`,
       { cause: err, details: { file: found.file, section, key } },
     );
   }

@@ -70,6 +70,12 @@ describe('loadConfig with the real option table', () => {
     const err2 = thrown(() => loadConfig([secret], { warn }));
     expect(err2.message).toContain(`${secret}: [DEFAULT] transport_url = <secret>`);
     expect(err2.message).not.toContain('hunter2');
+    // A password with an unescaped "," parses as a broker list: the parser's message would quote it.
+    const comma = file('comma.conf', '[DEFAULT]\ntransport_url = rabbit://u:sec,ret@h/\n');
+    const err3 = thrown(() => loadConfig([comma], { warn }));
+    expect(err3.message).toContain('transport_url = <secret>: invalid');
+    expect(err3.message).not.toContain('"sec"');
+    expect(err3.message).not.toContain('ret@');
   });
 
   it('rejects out-of-range values with the range', () => {

@@ -1,0 +1,21 @@
+/**
+ * `serve` with settings that are only checked when the adapters are built
+ * (TLS files of a TCP Engine): a clear message naming the key and exit code 2,
+ * like any configuration error, not a stack trace.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test } from 'vitest';
+import { REPO_ROOT, TRANSPORT_URL } from '../../helpers/services.js';
+
+test('serve: a [docker] cert_file without key_file exits 2 naming the keys, without a stack trace', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ndb-serve-cfg-'));
+  const conf = path.join(dir, 'bridge.conf');
+  writeFileSync(conf, `[DEFAULT]\nhost = cfg-test\ntransport_url = ${TRANSPORT_URL}\n[compute]\nstate_dir = ${dir}/state\n[docker]\nhost_url = tcp://127.0.0.1:2376\ncert_file = ${dir}/missing-cert.pem\n`);
+  const r = spawnSync(process.execPath, [`${REPO_ROOT}bin/nova-docker-bridge.js`, 'serve', '--config-file', conf], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  expect(r.stderr).toMatch(/cert_file/);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(r.status).toBe(2);
+});
