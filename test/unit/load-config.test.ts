@@ -81,6 +81,11 @@ describe('loadConfig with the real option table', () => {
   it('rejects out-of-range values with the range', () => {
     const f = file('r.conf', '[DEFAULT]\nexecutor_thread_pool_size = 0\n');
     expect(thrown(() => loadConfig([f])).message).toMatch(/\[DEFAULT\] executor_thread_pool_size = "0": must be >= 1/);
+    // Timers overflow past 2^31 ms (they would fire at once) and AMQP fields are 16 bits.
+    const t = file('t.conf', '[DEFAULT]\nrpc_response_timeout = 99999999\n');
+    expect(thrown(() => loadConfig([t])).message).toMatch(/rpc_response_timeout = "99999999": must be <= 86400/);
+    const h = file('h.conf', '[oslo_messaging_rabbit]\nheartbeat_timeout_threshold = 70000\n');
+    expect(thrown(() => loadConfig([h])).message).toMatch(/heartbeat_timeout_threshold = "70000": must be <= 65535/);
   });
 
   it('warns about unknown keys and sections, naming the file, and ignores them', () => {

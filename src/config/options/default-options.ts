@@ -31,6 +31,7 @@ export const defaultSection = {
       help: 'Seconds to wait for a reply to an RPC call made by this service (and by its CLI tools).',
       default: 60,
       min: 1,
+      max: 86400,
     }),
     rpc_ping_enabled: boolOpt({
       help: 'Answer oslo_rpc_server_ping with "pong" (oslo.messaging\'s liveness probe, used by e.g. openstack-health checks).',
@@ -46,6 +47,7 @@ export const defaultSection = {
       help: 'On SIGTERM: seconds to let in-flight calls finish after consuming stops, before exiting anyway.',
       default: 60,
       min: 0,
+      max: 86400,
     }),
     debug: boolOpt({ help: 'Log at DEBUG level.', default: false }),
     log_format: enumOpt({
