@@ -110,19 +110,22 @@ export function enumOpt<const C extends readonly string[]>(o: Common<C[number]> 
 }
 
 /** A comma-separated list; each item optionally validated. */
-export function listOpt(o: Common<readonly string[]> & { item?: (s: string) => string; itemText?: string }): OptionDef<readonly string[]> {
+export function listOpt(o: Common<readonly string[]> & { item?: (s: string) => string; itemText?: string; nonEmpty?: boolean }): OptionDef<readonly string[]> {
+  const { nonEmpty, ...common } = o;
   return {
-    ...o,
+    ...common,
     kind: 'list',
-    constraint: o.itemText ? `comma-separated ${o.itemText}` : 'comma-separated list',
-    parse: (raw) =>
-      Object.freeze(
-        raw
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== '')
-          .map((s) => (o.item ? o.item(s) : s)),
-      ),
+    constraint: `${nonEmpty ? 'non-empty ' : ''}${o.itemText ? `comma-separated ${o.itemText}` : 'comma-separated list'}`,
+    parse: (raw) => {
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+        .map((s) => (o.item ? o.item(s) : s));
+      // An empty value here would refuse everything (every spawn, every endpoint) without a word.
+      if (nonEmpty && items.length === 0) throw new Error('must list at least one value (remove the line to get the default)');
+      return Object.freeze(items);
+    },
   };
 }
 

@@ -84,6 +84,8 @@ describe('loadConfig with the real option table', () => {
     // Timers overflow past 2^31 ms (they would fire at once) and AMQP fields are 16 bits.
     const t = file('t.conf', '[DEFAULT]\nrpc_response_timeout = 99999999\n');
     expect(thrown(() => loadConfig([t])).message).toMatch(/rpc_response_timeout = "99999999": must be <= 86400/);
+    const e = file('e.conf', '[compute]\nallowed_container_formats =\n');
+    expect(thrown(() => loadConfig([e])).message).toMatch(/\[compute\] allowed_container_formats = "": must list at least one value/);
     const h = file('h.conf', '[oslo_messaging_rabbit]\nheartbeat_timeout_threshold = 70000\n');
     expect(thrown(() => loadConfig([h])).message).toMatch(/heartbeat_timeout_threshold = "70000": must be <= 65535/);
   });

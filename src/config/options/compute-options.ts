@@ -124,6 +124,7 @@ export const computeSection = {
       help: 'Glance container_format values accepted for spawning (nova-docker required "docker").',
       default: ['docker'],
       itemText: 'container formats',
+      nonEmpty: true,
     }),
     start_grace_ms: intOpt({
       help: 'After starting a container (spawn, power_on, reboot), milliseconds its command must keep running for the start to count; a command that dies sooner fails the call with its exit code and output. 0 checks once, right after the start (fastest; a command that dies a moment later then shows up as SHUTDOWN in get_info). Each start takes this much longer.',

@@ -30,6 +30,7 @@ export const glanceSection = {
       default: ['internal', 'public'],
       itemText: 'public, internal or admin',
       item: (s) => parseInterface(s),
+      nonEmpty: true,
     }),
     region_name: optionalStringOpt({ help: 'Region of the image endpoint in the catalog; empty takes the first match.', default: null }),
     stall_timeout: intOpt({
