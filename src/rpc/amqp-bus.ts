@@ -55,10 +55,21 @@ export class AmqpBus implements Bus {
   private readonly abort = new AbortController();
   private drain: Promise<void> | null = null;
 
+  private readonly tlsFiles: { ca: Buffer | null; cert: Buffer | null; key: Buffer | null } | null = null;
+
   constructor(opts: AmqpBusOptions) {
     this.opts = opts;
     this.log = opts.logger;
     this.events.setMaxListeners(0);
+    // Read once, up front: an unreadable file is a configuration error, not a broker outage to
+    // retry forever in the reconnect loop.
+    if (opts.tls?.enabled === true) {
+      this.tlsFiles = {
+        ca: readTlsFile(opts.tls.caFile, 'ssl_ca_file'),
+        cert: readTlsFile(opts.tls.certFile, 'ssl_cert_file'),
+        key: readTlsFile(opts.tls.keyFile, 'ssl_key_file'),
+      };
+    }
   }
 
   get isConnected(): boolean {
@@ -216,9 +227,10 @@ export class AmqpBus implements Bus {
       noDelay: true,
     };
     if (secure) {
-      if (tls.caFile) socketOptions.ca = [readFileSync(tls.caFile)];
-      if (tls.certFile) socketOptions.cert = readFileSync(tls.certFile);
-      if (tls.keyFile) socketOptions.key = readFileSync(tls.keyFile);
+      const files = this.tlsFiles ?? { ca: null, cert: null, key: null };
+      if (files.ca) socketOptions.ca = [files.ca];
+      if (files.cert) socketOptions.cert = files.cert;
+      if (files.key) socketOptions.key = files.key;
       socketOptions.servername = broker.host;
     }
     const model = await amqp.connect(
@@ -383,4 +395,16 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }, { once: true });
   });
+}
+
+function readTlsFile(file: string | null, key: string): Buffer | null {
+  if (file === null || file === '') return null;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new BridgeError('ERR_CONFIG_INVALID', `[oslo_messaging_rabbit] ${key} = ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
+      cause: err,
+      details: { section: 'oslo_messaging_rabbit', key },
+    });
+  }
 }

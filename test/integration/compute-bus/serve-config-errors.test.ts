@@ -19,3 +19,12 @@ test('serve: a [docker] cert_file without key_file exits 2 naming the keys, with
   expect(r.stderr).not.toMatch(/\n\s+at /);
   expect(r.status).toBe(2);
 });
+
+test('serve: an unreadable [oslo_messaging_rabbit] ssl_ca_file exits 2 naming it (not retried as a broker outage)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ndb-serve-cfg-'));
+  const conf = path.join(dir, 'bridge.conf');
+  writeFileSync(conf, `[DEFAULT]\nhost = cfg-test\ntransport_url = ${TRANSPORT_URL}\n[compute]\nstate_dir = ${dir}/state\n[oslo_messaging_rabbit]\nssl = true\nssl_ca_file = ${dir}/missing-ca.pem\n`);
+  const r = spawnSync(process.execPath, [`${REPO_ROOT}bin/nova-docker-bridge.js`, 'serve', '--config-file', conf], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  expect(r.stderr).toMatch(/ssl_ca_file = .*missing-ca\.pem: cannot read it \(ENOENT\)/);
+  expect(r.status).toBe(2);
+});
