@@ -46,7 +46,7 @@ QUIET_FLAG=()
 
 export DEBIAN_FRONTEND=noninteractive
 PACKAGES=(docker.io rabbitmq-server python3-oslo.messaging busybox-static iptables ca-certificates glance-api
-  python3-glanceclient)
+  python3-glanceclient curl)
 # >>> --with-nova (owner: test/e2e) >>>
 # The all-in-one Zed of test/e2e/aio.sh. Not Debian's nova-compute package: it
 # pulls a hypervisor (libvirt/qemu); nova-compute runs from python3-nova.
