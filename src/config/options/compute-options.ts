@@ -60,7 +60,7 @@ export const computeSection = {
       },
     }),
     cap_add: listOpt({
-      help: 'Linux capabilities added to every container, e.g. SYS_ADMIN (lets `sudo hostname` work, which Sahara needs). Prefer this over privileged.',
+      help: 'Linux capabilities added to every container, e.g. SYS_ADMIN (lets `sudo hostname` work, which Sahara needs). Prefer this over privileged, but SYS_ADMIN still lets a container\'s root mount and unshare: where tenants share hosts prefer Sahara patch S1 (a failing `sudo hostname` made non-fatal; the hostname is already right) or a per-flavor grant (allowed_flavor_extra_specs).',
       default: [],
       itemText: 'capability names (SYS_ADMIN or CAP_SYS_ADMIN)',
       item: (s) => parseCapability(s),
