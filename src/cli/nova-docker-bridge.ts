@@ -78,6 +78,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined && !values.help ? 2 : 0;
   }
+  // `serve --topic X` would otherwise run on the configured topic without a word.
+  const callOnly = (['arg', 'server', 'topic', 'version-cap', 'timeout'] as const).filter((k) => values[k] !== undefined);
+  if (command !== 'call' && callOnly.length > 0) {
+    process.stderr.write(`nova-docker-bridge: ${callOnly.map((k) => `--${k}`).join(', ')} only apply to "call"; for ${command}, set them in the configuration file\n\n${USAGE}\n`);
+    return 2;
+  }
   const files = values['config-file'] ?? (existsSync(DEFAULT_CONFIG_FILE) ? [DEFAULT_CONFIG_FILE] : []);
   const boot = createLogger({ name: 'nova_docker_bridge.config' });
   let config: BridgeConfig;

@@ -28,3 +28,9 @@ test('serve: an unreadable [oslo_messaging_rabbit] ssl_ca_file exits 2 naming it
   expect(r.stderr).toMatch(/ssl_ca_file = .*missing-ca\.pem: cannot read it \(ENOENT\)/);
   expect(r.status).toBe(2);
 });
+
+test('serve --topic X is refused (exit 2) instead of running silently on the configured topic', () => {
+  const r = spawnSync(process.execPath, [`${REPO_ROOT}bin/nova-docker-bridge.js`, 'serve', '--topic', 'elsewhere'], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  expect(r.stderr).toMatch(/--topic only apply to "call"/);
+  expect(r.status).toBe(2);
+});
