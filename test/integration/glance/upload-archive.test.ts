@@ -36,6 +36,27 @@ function chunksOf(data: Buffer, size: number): Buffer[] {
   return out;
 }
 
+/** An import expected to fail: what it threw and the notes it printed. */
+async function failedImport(glance: GlanceClient, stream: Readable, length: number, name: string, signal?: AbortSignal): Promise<{ err: unknown; notes: string[] }> {
+  const notes: string[] = [];
+  const err = await uploadArchive({
+    glance,
+    source: { stream, length, description: 'test archive' },
+    name,
+    userProperties: {},
+    allowUnloadable: false,
+    wait: false,
+    visibility: null,
+    properties: {},
+    note: (l) => notes.push(l),
+    ...(signal === undefined ? {} : { signal }),
+  }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { err, notes };
+}
+
 async function imagesNamed(name: string): Promise<string[]> {
   const ids: string[] = [];
   for await (const img of admin.listImages({ name })) ids.push(img.id);
@@ -77,19 +98,7 @@ describe('uploadArchive when the upload fails before it starts', () => {
     const ac = new AbortController();
     const { tokens, signal } = setup(ac);
     const glance = new GlanceClient({ http: new AxiosHttpClient(), endpoint: url, tokens, stallTimeoutMs: 30_000 });
-    const notes: string[] = [];
-    const err = await uploadArchive({
-      glance,
-      source: { stream: source, length: archive.tar.length, description: 'test archive' },
-      name,
-      userProperties: {},
-      allowUnloadable: false,
-      wait: false,
-      visibility: null,
-      properties: {},
-      note: (l) => notes.push(l),
-      ...(signal === undefined ? {} : { signal }),
-    }).catch((e: unknown) => e);
+    const { err, notes } = await failedImport(glance, source, archive.tar.length, name, signal);
     expect(err).toBeInstanceOf(BridgeError);
     expect((err as BridgeError).code).toMatch(/^ERR_(UNAUTHORIZED|ABORTED)$/);
     expect(source.destroyed).toBe(true);
@@ -145,18 +154,7 @@ describe('uploadArchive when the create request loses its answer', () => {
       const archive = await buildDockerArchive();
       const source = Readable.from([archive.tar]);
       const glance = new GlanceClient({ http: new AxiosHttpClient(), endpoint: proxy.url, tokens: staticToken(null), stallTimeoutMs: 30_000 });
-      const notes: string[] = [];
-      const err = await uploadArchive({
-        glance,
-        source: { stream: source, length: archive.tar.length, description: 'test archive' },
-        name,
-        userProperties: {},
-        allowUnloadable: false,
-        wait: false,
-        visibility: null,
-        properties: {},
-        note: (l) => notes.push(l),
-      }).catch((e: unknown) => e);
+      const { err, notes } = await failedImport(glance, source, archive.tar.length, name);
       expect(proxy.dropped()).toBe(1);
       expect(err).toBeInstanceOf(BridgeError);
       expect((err as BridgeError).code).toBe('ERR_GLANCE_UNAVAILABLE');
