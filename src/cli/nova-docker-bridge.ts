@@ -103,6 +103,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'serve':
       return serve(config, logger);
     case 'check-config':
+      // The checks that need the adapters (TLS files, Keystone credentials, Engine URL) run the
+      // way serve runs them: the adapters are built, nothing is connected.
+      try {
+        await buildComputeService(config, logger);
+      } catch (err) {
+        process.stderr.write(`nova-docker-bridge: ${(err as Error).message}\n`);
+        return isBridgeError(err) && err.code === 'ERR_CONFIG_INVALID' ? 2 : 1;
+      }
       process.stdout.write(`${JSON.stringify(redacted(config), null, 2)}\n`);
       return 0;
     case 'call':

@@ -34,3 +34,18 @@ test('serve --topic X is refused (exit 2) instead of running silently on the con
   expect(r.stderr).toMatch(/--topic only apply to "call"/);
   expect(r.status).toBe(2);
 });
+
+test('check-config runs the same adapter checks as serve: [keystone_authtoken] auth_url without credentials is exit 2', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ndb-serve-cfg-'));
+  const conf = path.join(dir, 'bridge.conf');
+  writeFileSync(conf, `[DEFAULT]\nhost = cfg-test\ntransport_url = ${TRANSPORT_URL}\n[compute]\nstate_dir = ${dir}/state\n[keystone_authtoken]\nauth_url = http://127.0.0.1:5000/v3\n`);
+  const bin = `${REPO_ROOT}bin/nova-docker-bridge.js`;
+  const r = spawnSync(process.execPath, [bin, 'check-config', '--config-file', conf], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  expect(r.stderr).toMatch(/\[keystone_authtoken\] auth_url is set but username, password, project_name are not/);
+  expect(r.status).toBe(2);
+  // A valid file still prints the resolved configuration and exits 0, connecting to nothing.
+  writeFileSync(conf, `[DEFAULT]\nhost = cfg-test\ntransport_url = ${TRANSPORT_URL}\n[compute]\nstate_dir = ${dir}/state\n`);
+  const ok = spawnSync(process.execPath, [bin, 'check-config', '--config-file', conf], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  expect(ok.status).toBe(0);
+  expect(JSON.parse(ok.stdout)).toMatchObject({ DEFAULT: { host: 'cfg-test' } });
+});
