@@ -57,7 +57,8 @@ while [ $# -gt 0 ]; do
     --check) ACTION=check ;;
     -q | --quiet) QUIET=1 ;;
     -h | --help)
-      sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      # The header comment: from line 2 up to the first line that is not a comment.
+      sed -n '2,/^[^#]/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *) die "unknown argument: $1 (try --help)" ;;
