@@ -102,17 +102,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return serve(config, logger);
-    case 'check-config':
+    case 'check-config': {
       // The checks that need the adapters (TLS files, Keystone credentials, Engine URL) run the
       // way serve runs them: the adapters are built, nothing is connected.
-      try {
-        await buildComputeService(config, logger);
-      } catch (err) {
-        process.stderr.write(`nova-docker-bridge: ${(err as Error).message}\n`);
-        return isBridgeError(err) && err.code === 'ERR_CONFIG_INVALID' ? 2 : 1;
-      }
+      const built = await buildService(config, logger);
+      if (typeof built === 'number') return built;
       process.stdout.write(`${JSON.stringify(redacted(config), null, 2)}\n`);
       return 0;
+    }
     case 'call':
       return call(config, logger, rest, values);
     default:
@@ -121,17 +118,23 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function serve(config: BridgeConfig, logger: Logger): Promise<number> {
-  let service: Awaited<ReturnType<typeof buildComputeService>>;
+/**
+ * The service with its adapters built, or the exit code after reporting why
+ * not. Settings only the adapters check (TLS files, Keystone credentials) are
+ * configuration errors like the ones found at load time, not a stack trace.
+ */
+async function buildService(config: BridgeConfig, logger: Logger): Promise<Awaited<ReturnType<typeof buildComputeService>> | number> {
   try {
-    service = await buildComputeService(config, logger);
+    return await buildComputeService(config, logger);
   } catch (err) {
-    // Settings only checked when the adapters are built (TLS files, Keystone credentials): a
-    // configuration error like the ones found at load time, not a crash with a stack trace.
-    process.stderr.write(`nova-docker-bridge: ${(err as Error).message}
-`);
+    process.stderr.write(`nova-docker-bridge: ${(err as Error).message}\n`);
     return isBridgeError(err) && err.code === 'ERR_CONFIG_INVALID' ? 2 : 1;
   }
+}
+
+async function serve(config: BridgeConfig, logger: Logger): Promise<number> {
+  const service = await buildService(config, logger);
+  if (typeof service === 'number') return service;
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;

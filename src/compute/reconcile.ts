@@ -54,9 +54,8 @@ export async function reconcile(rt: InstanceRuntime, signal?: AbortSignal): Prom
         // Looked up again under the lock: init_host also arrives over RPC while the service runs,
         // and a spawn that held the lock may have created the container since the list above.
         const marker = await rt.state.readOperation(uuid);
-        const { container: details } = await rt.lookup(uuid, signal);
-        const container = details === null ? undefined : { status: details.state.status };
-        if (!container) {
+        const { container } = await rt.lookup(uuid, signal);
+        if (container === null) {
           await rt.state.remove(uuid);
           orphanDirectories.push(uuid);
           log.warning('removed a state directory without a container', { instance: uuid, interrupted_operation: marker?.operation ?? null });
@@ -65,13 +64,13 @@ export async function reconcile(rt: InstanceRuntime, signal?: AbortSignal): Prom
         if (marker === null) return;
         if (marker.operation === 'spawn') {
           await rt.removeInstance(uuid);
-          removed.push({ uuid, status: container.status });
-          log.warning('removed a container left half-made by an interrupted spawn', { instance: uuid, status: container.status, started_at: marker.startedAt });
+          removed.push({ uuid, status: container.state.status });
+          log.warning('removed a container left half-made by an interrupted spawn', { instance: uuid, status: container.state.status, started_at: marker.startedAt });
           return;
         }
         await rt.state.clearOperation(uuid);
-        interrupted.push({ uuid, operation: marker.operation, status: container.status });
-        log.warning('an operation was interrupted by a restart; the instance is kept', { instance: uuid, operation: marker.operation, status: container.status });
+        interrupted.push({ uuid, operation: marker.operation, status: container.state.status });
+        log.warning('an operation was interrupted by a restart; the instance is kept', { instance: uuid, operation: marker.operation, status: container.state.status });
       },
       signal,
       { marker: false },

@@ -124,8 +124,8 @@ export async function uploadArchive(o: UploadArchiveOptions): Promise<UploadArch
       {
         id,
         name: provisionalName,
-      containerFormat: 'docker',
-      diskFormat: 'raw',
+        containerFormat: 'docker',
+        diskFormat: 'raw',
         ...(o.visibility === null ? {} : { visibility: o.visibility }),
         properties: o.properties,
       },

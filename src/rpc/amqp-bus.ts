@@ -218,19 +218,19 @@ export class AmqpBus implements Bus {
   }
 
   private async openSession(broker: TransportUrl['brokers'][number]): Promise<void> {
-    const tls = this.opts.tls;
-    const secure = tls?.enabled === true;
+    // Set exactly when TLS is on (read in the constructor).
+    const tls = this.tlsFiles;
+    const secure = tls !== null;
     const socketOptions: Record<string, unknown> = {
       clientProperties: { connection_name: this.opts.connectionName ?? `nova-docker-bridge:${process.pid}:${randomUUID()}` },
       timeout: 10_000,
       // Without it an ack and the reply that follows wait on each other's delayed TCP ACK (~40 ms a call).
       noDelay: true,
     };
-    if (secure) {
-      const files = this.tlsFiles ?? { ca: null, cert: null, key: null };
-      if (files.ca) socketOptions.ca = [files.ca];
-      if (files.cert) socketOptions.cert = files.cert;
-      if (files.key) socketOptions.key = files.key;
+    if (tls !== null) {
+      if (tls.ca) socketOptions.ca = [tls.ca];
+      if (tls.cert) socketOptions.cert = tls.cert;
+      if (tls.key) socketOptions.key = tls.key;
       socketOptions.servername = broker.host;
     }
     const model = await amqp.connect(
