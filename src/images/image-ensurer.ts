@@ -6,9 +6,9 @@
  * (no staging file) through a tee that hashes it (the digests Glance recorded) and inspects
  * the archive:
  *
- *   GET /v2/images/{id}/file ─▶ SideTee ──▶ POST /images/load
- *                                 ├─▶ WorkerDigestSink (md5, sha512 in worker threads)
- *                                 └─▶ ArchiveInspector
+ *   GET /v2/images/{id}/file (MiB chunks) ─▶ SideTee ──▶ POST /images/load
+ *                                               ├─▶ WorkerDigestSink (md5, sha512 in worker threads)
+ *                                               └─▶ ArchiveInspector
  *
  * Docker has taken the image by the time the hash is known, so a mismatch
  * undoes what that load did (and only that: the host's images are listed

@@ -3,7 +3,7 @@
  * import`, and snapshots): one pass that uploads it while hashing it (md5 and/or sha512, what Glance computes) and
  * inspecting it (tar structure, manifest, layers), with bounded memory.
  *
- *   source ─▶ progress tap ─▶ SideTee ──▶ PUT /v2/images/{id}/file
+ *   source ─▶ progress tap ─▶ ChunkCoalescer ─▶ SideTee ──▶ PUT /v2/images/{id}/file
  *                                ├─▶ DigestSink or WorkerDigestSink (md5 and/or sha512)
  *                                └─▶ ArchiveInspector
  *
@@ -23,6 +23,7 @@ import type { GlanceImage } from '../openstack/glance-image.js';
 import { compareWithGlance } from '../openstack/image-digests.js';
 import { propertyPatch } from '../openstack/json-patch.js';
 import { ByteTap } from '../stream/byte-tap.js';
+import { ChunkCoalescer } from '../stream/chunk-coalescer.js';
 import { DigestSink, type Digests } from '../stream/digest-sink.js';
 import { waitForFirstBytes } from '../stream/first-bytes.js';
 import { SideTee } from '../stream/side-tee.js';
@@ -159,7 +160,8 @@ export async function uploadArchiveData(created: GlanceImage, o: UploadArchiveDa
   const inspector = new ArchiveInspector();
   const tap = new ByteTap((_n, total) => o.onProgress?.(total));
   const tee = new SideTee([digest, inspector]);
-  const flowing = pipeline(o.source.stream, tap, tee);
+  // stdin and docker save deliver 64 KiB chunks; hashing and the socket write run per MiB.
+  const flowing = pipeline(o.source.stream, tap, new ChunkCoalescer(), tee);
   // The upload consumes the tee; its failure destroys the tee (and so the source), and vice versa.
   const upload = o.glance.uploadImageData(created.id, tee, { ...(o.source.length === null ? {} : { length: o.source.length }), ...(o.signal ? { signal: o.signal } : {}) });
   const [up, flow] = await Promise.allSettled([upload, flowing]);

@@ -23,6 +23,7 @@ import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import { abortError } from '../util/abort.js';
 import { ByteTap } from '../stream/byte-tap.js';
+import { ChunkCoalescer } from '../stream/chunk-coalescer.js';
 import { StallWatchdog } from '../stream/stall-watchdog.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client.js';
 import { translateOpenStackStatus, translateOpenStackTransportError, type OpenStackCallContext } from './translate-openstack-error.js';
@@ -168,15 +169,17 @@ export class AxiosHttpClient implements HttpClient {
     }
 
     if (req.response === 'stream') {
-      // A stall or abort from now on ends the body stream the caller reads.
+      // A stall or abort from now on ends the body stream the caller reads. The socket
+      // delivers 64 KiB at a time; the caller gets MiB chunks.
       const tap = new ByteTap(kick);
+      const out = new ChunkCoalescer();
       downloadTap = tap;
-      pipeline(body, tap, (err) => {
+      pipeline(body, tap, out, (err) => {
         cleanup();
-        if (err && !tap.destroyed) tap.destroy(failure ?? translateOpenStackTransportError(err, ctx));
+        if (err && !out.destroyed) out.destroy(failure ?? translateOpenStackTransportError(err, ctx));
       });
-      tap.on('close', cleanup);
-      return { status: res.status, headers: resHeaders, json: null, stream: tap };
+      out.on('close', cleanup);
+      return { status: res.status, headers: resHeaders, json: null, stream: out };
     }
 
     try {
