@@ -67,6 +67,12 @@ interface Measurement {
   dockerdCpuS: number | null;
   /** Everything else on the machine over the window: the noise figure. */
   otherCpuS: number | null;
+  /**
+   * ImageEnsurer only: the `ensureImage` call itself, timed inside the runner.
+   * A spawn in the running compute service pays this, not the runner's Node
+   * start-up and module loading (~0.3 s) that `wallS` also holds.
+   */
+  inProcessS?: number;
 }
 
 function usage(msg: string): never {
@@ -354,12 +360,25 @@ async function measureLoad(c: Ctx, method: Method, t: TestTar, glanceId: string,
       : await measureWindow(c.glance, c.dockerd, () => timed(['node', ENSURE_ONCE, c.url, glanceId, repository]));
   const present = (await run('docker', ['image', 'inspect', '--format', '{{.Id}}', t.imageId])).stdout.trim();
   if (present !== t.imageId) throw new Error(`${method}: image ${t.imageId} is not on the Engine afterwards`);
+  let inProcessS: number | undefined;
   if (method === 'ImageEnsurer') {
-    const r = JSON.parse(w.stdout) as { downloaded: boolean; image_id: string };
+    const r = JSON.parse(w.stdout) as { downloaded: boolean; image_id: string; seconds: number };
     if (!r.downloaded || r.image_id !== t.imageId) throw new Error(`ImageEnsurer did not download ${t.imageId}: ${w.stdout}`);
+    inProcessS = r.seconds;
   }
   await removeLocalImage(t.imageId);
-  return { method, sizeGiB: t.sizeGiB, round, wallS: w.wallS, rssMiB: w.rssMiB, cpuS: w.cpuS, glanceCpuS: w.glanceCpuS, dockerdCpuS: w.dockerdCpuS, otherCpuS: w.otherCpuS };
+  return {
+    method,
+    sizeGiB: t.sizeGiB,
+    round,
+    wallS: w.wallS,
+    rssMiB: w.rssMiB,
+    cpuS: w.cpuS,
+    glanceCpuS: w.glanceCpuS,
+    dockerdCpuS: w.dockerdCpuS,
+    otherCpuS: w.otherCpuS,
+    ...(inProcessS === undefined ? {} : { inProcessS }),
+  };
 }
 
 // ---- report ----------------------------------------------------------------------------
@@ -445,9 +464,15 @@ function report(o: Options, ms: Measurement[], bytes: Map<number, number>): { al
   }
   const cl = stat('curl | docker load');
   const en = stat('ImageEnsurer');
-  if (cl && en) {
-    const r = cl.med / en.med;
-    lines.push(`spawn-time load ImageEnsurer / (curl | docker load) = ${f(r)} (median; min-based ${f(cl.min / en.min)}) (goal >= ${GOALS.loadVsCurl}) ${verdict(r >= GOALS.loadVsCurl)}; ImageEnsurer peak RSS ${f(en.rss, 0)} MiB`);
+  const inside = (groups.get('ImageEnsurer@1') ?? []).map((m) => m.inProcessS).filter((v): v is number => v !== undefined);
+  if (cl && en && inside.length > 0) {
+    // The goal is the load a spawn does inside the running service: the ensureImage call,
+    // against the whole pipeline (whose curl and docker CLI start-ups, ~0.05 s, stay in).
+    const r = cl.med / median(inside);
+    lines.push(
+      `spawn-time load ImageEnsurer.ensureImage / (curl | docker load) = ${f(r)} (median; min-based ${f(cl.min / Math.min(...inside))}) (goal >= ${GOALS.loadVsCurl}) ${verdict(r >= GOALS.loadVsCurl)}; ImageEnsurer peak RSS ${f(en.rss, 0)} MiB`,
+    );
+    lines.push(`(for information) with the runner process's start-up (Node, modules): ${f(cl.med / en.med)} (median; min-based ${f(cl.min / en.min)}); ensureImage median ${f(median(inside))} s`);
   }
   lines.push('', allPass ? 'RESULT: PASS (all goals met)' : 'RESULT: MISS (at least one goal not met)');
   return { allPass, text: lines.join('\n') };
