@@ -120,7 +120,7 @@ async function openSource(args: CliArgs, io: CliIo, signal: AbortSignal): Promis
     if (err instanceof BridgeError) throw err;
     throw new BridgeError('ERR_INVALID_ARGUMENT', `import: cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
-  return { stream: createReadStream(file, { highWaterMark: STREAM_CHUNK_BYTES }), length: size, description: `file ${basename(file)}` };
+  return { stream: createReadStream(file, { highWaterMark: STREAM_CHUNK_BYTES }), length: size, description: `file ${basename(file)}`, file };
 }
 
 async function runImport(args: CliArgs, io: CliIo, glance: GlanceClient, source: ArchiveSource, signal: AbortSignal): Promise<number> {

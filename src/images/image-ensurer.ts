@@ -64,6 +64,8 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 export class ImageEnsurer {
   private readonly flights = new SharedFlights<string, EnsuredImage>();
   private readonly log: Logger;
+  /** Undos of failed loads that waited for the other downloads to end (see {@link undoLoad}). */
+  private deferredUndos: { images: LoadedImage[]; before: HostImages }[] = [];
 
   constructor(private readonly o: ImageEnsurerOptions) {
     this.log = o.logger ?? silentLogger;
@@ -87,9 +89,26 @@ export class ImageEnsurer {
     const present = await findLocalImage(this.o.store, reference, signal);
     if (present !== null) return { reference, imageId: present.id, downloaded: false };
 
-    return this.flights.run(id, (shared) => this.download(id, reference, req, shared), signal, `waiting for the download of image ${id}`, () =>
+    return this.flights.run(id, (shared) => this.downloadAndTidy(id, reference, req, shared), signal, `waiting for the download of image ${id}`, () =>
       this.log.info('waiting for the download of the same image by another spawn', { image_id: id }),
     );
+  }
+
+  /** A download; the last one to end does the undos that waited for it. */
+  private async downloadAndTidy(id: string, reference: string, req: RequestCredentials, signal: AbortSignal): Promise<EnsuredImage> {
+    try {
+      return await this.download(id, reference, req, signal);
+    } finally {
+      // This flight still counts itself until it returns.
+      if (this.flights.size <= 1 && this.deferredUndos.length > 0) {
+        const undos = this.deferredUndos;
+        this.deferredUndos = [];
+        for (const u of undos) {
+          const removed = await this.removeLoaded(u.images, u.before);
+          if (removed.length > 0) this.log.info('undid what a failed download had loaded, after the downloads running beside it ended', { undone: removed });
+        }
+      }
+    }
   }
 
   private async download(id: string, reference: string, req: RequestCredentials, signal: AbortSignal): Promise<EnsuredImage> {
@@ -139,8 +158,7 @@ export class ImageEnsurer {
     const loadedRefs = loaded.status === 'fulfilled' ? loaded.value.references : [];
 
     const fail = async (err: BridgeError): Promise<never> => {
-      const removed = await this.removeLoaded(await this.loadedImages(inspected.ok ? inspected.s.images : null, loadedRefs), before);
-      const note = removed.length > 0 ? `; undid what docker load had done (${removed.join(', ')})` : '';
+      const note = await this.undoLoad(await this.loadedImages(inspected.ok ? inspected.s.images : null, loadedRefs), before);
       throw new BridgeError(err.code, `${err.message}${note}`, { cause: err, details: { ...err.details, image_id: id } });
     };
 
@@ -169,8 +187,26 @@ export class ImageEnsurer {
     return { reference, imageId, downloaded: true };
   }
 
+  /**
+   * Undoes a failed load now, or, while other downloads run on this host,
+   * once they have all ended: one of them may be loading the same docker image
+   * (two Glance images of one docker image) and not have tagged it yet, and
+   * removing the image, or its last tag (which removes the image), would fail
+   * that spawn. Returns the note for the error message.
+   */
+  private async undoLoad(images: LoadedImage[], before: HostImages): Promise<string> {
+    if (images.length === 0) return '';
+    if (this.flights.size > 1) {
+      this.deferredUndos.push({ images, before });
+      this.log.warning('a failed download is undone once the other downloads on this host end: one may hold the same image', { docker_image_ids: images.map((i) => i.imageId) });
+      return '; what docker load did is undone once the other downloads on this host end';
+    }
+    const removed = await this.removeLoaded(images, before);
+    return removed.length > 0 ? `; undid what docker load had done (${removed.join(', ')})` : '';
+  }
+
   /** The images a load brought, from the manifest when it was read, else from what docker load reported. */
-  private async loadedImages(fromManifest: readonly { imageId: string; repoTags: readonly string[] }[] | null, reported: readonly string[]): Promise<{ imageId: string; repoTags: readonly string[] }[]> {
+  private async loadedImages(fromManifest: readonly LoadedImage[] | null, reported: readonly string[]): Promise<LoadedImage[]> {
     if (fromManifest !== null) return [...fromManifest];
     const out: { imageId: string; repoTags: string[] }[] = [];
     for (const ref of reported) {
@@ -202,7 +238,7 @@ export class ImageEnsurer {
    * nobody tagged it meanwhile (another Glance image with the same content,
    * spawned at the same time). Best effort; returns what was undone.
    */
-  private async removeLoaded(images: readonly { imageId: string; repoTags: readonly string[] }[], before: HostImages): Promise<string[]> {
+  private async removeLoaded(images: readonly LoadedImage[], before: HostImages): Promise<string[]> {
     const undone: string[] = [];
     const attempt = async (what: string, action: () => Promise<boolean | void>): Promise<void> => {
       try {
@@ -224,19 +260,18 @@ export class ImageEnsurer {
         else await attempt(`${tag} (back to ${previous.slice(0, 19)})`, () => this.o.store.tagImage(previous, repository, name, deadline()));
       }
       if (before.ids.has(img.imageId)) continue;
-      // Another download on this host may be loading the same content (two Glance images of one
-      // docker image) and be about to tag it: its load reports the same image ID, so removing it
-      // now would fail that spawn. The image is left untagged instead (docker image prune).
-      if (this.flights.size > 1) {
-        this.log.warning('left the loaded image in place: another download is in progress on this host and may hold the same image', { docker_image_id: img.imageId });
-        continue;
-      }
       const now = await findLocalImage(this.o.store, img.imageId, deadline()).catch(() => null);
       if (now === null || now.repoTags.some((t) => !img.repoTags.includes(t))) continue;
       await attempt(img.imageId, () => this.o.store.removeImage(img.imageId, { force: false }, deadline()));
     }
     return undone;
   }
+}
+
+/** An image a load brought, with the repo tags the archive gave it. */
+interface LoadedImage {
+  readonly imageId: string;
+  readonly repoTags: readonly string[];
 }
 
 /** What the host had before a load. */

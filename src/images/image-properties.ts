@@ -80,8 +80,9 @@ export function initialProperties(req: RequestedProperties): Record<string, stri
 
 /**
  * Properties learned from the archive (its manifest and config come last in
- * the stream, so these are patched in after the upload). Values the operator
- * set explicitly are not overridden.
+ * the stream, so these are patched in after the upload, or set at creation
+ * when a file could be pre-scanned). Values the operator set explicitly are
+ * not overridden.
  */
 export function archiveProperties(image: ArchiveImage, user: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = { docker_image_id: image.imageId, docker_repo_tags: repoTagsValue(image.repoTags) };

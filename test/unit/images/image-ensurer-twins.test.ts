@@ -1,0 +1,182 @@
+/**
+ * Two Glance images holding one docker image, downloaded at once, the second
+ * corrupted in Glance: undoing the bad load must not take away what the good
+ * one needs. The order that broke it (the bad one undone between the good
+ * one's load and its tag) is forced here with a fake Engine that behaves as
+ * Docker does: a load moves the archive's repo tags onto the image, and
+ * removing an image's last tag removes the image. The same case runs against
+ * real Glance and Docker in test/integration/glance/image-ensurer.test.ts,
+ * where the order is left to chance.
+ */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { ImageDetails } from '../../../src/docker/docker-engine.js';
+import { BridgeError } from '../../../src/errors/bridge-error.js';
+import { ImageEnsurer } from '../../../src/images/image-ensurer.js';
+import type { LocalImageStore } from '../../../src/images/local-image-store.js';
+import type { GlanceClient } from '../../../src/openstack/glance-client.js';
+import type { GlanceImage } from '../../../src/openstack/glance-image.js';
+import { buildDockerArchive } from '../../helpers/docker-archives.js';
+
+/** Docker's image and tag bookkeeping, in memory. */
+class FakeEngine {
+  readonly images = new Map<string, Set<string>>();
+  /** Called before a tag is made; may hold it back. */
+  beforeTag: (tag: string) => Promise<void> = async () => undefined;
+  private loaded = 0;
+  private allLoaded!: () => void;
+  private readonly everyLoad = new Promise<void>((r) => (this.allLoaded = r));
+
+  /** `loadBarrier`: loads answered only once this many have registered their image. */
+  constructor(
+    /** What loading an archive registers, by the archive's sha256. */
+    private readonly loads: ReadonlyMap<string, { imageId: string; repoTags: string[] }>,
+    private readonly loadBarrier = 1,
+  ) {}
+
+  private resolve(ref: string): string | null {
+    if (this.images.has(ref)) return ref;
+    for (const [id, tags] of this.images) if (tags.has(ref)) return id;
+    return null;
+  }
+
+  private untag(tag: string): void {
+    for (const tags of this.images.values()) tags.delete(tag);
+  }
+
+  readonly store: LocalImageStore = {
+    inspectImage: async (ref) => {
+      const id = this.resolve(ref);
+      if (id === null) throw new BridgeError('ERR_IMAGE_NOT_FOUND', `No such image: ${ref}`);
+      const details: ImageDetails = { id, repoTags: [...(this.images.get(id) ?? [])], repoDigests: [], architecture: 'amd64', os: 'linux', cmd: null, entrypoint: null, labels: {}, sizeBytes: 1 };
+      return details;
+    },
+    listImages: async () => [...this.images].map(([id, tags]) => ({ id, repoTags: [...tags], repoDigests: [], labels: {} })),
+    loadImage: async (tar) => {
+      // docker load reads the whole archive before it registers anything.
+      const hash = createHash('sha256');
+      for await (const chunk of tar) hash.update(chunk as Buffer);
+      const { imageId, repoTags } = this.loads.get(hash.digest('hex')) as { imageId: string; repoTags: string[] };
+      if (!this.images.has(imageId)) this.images.set(imageId, new Set());
+      for (const t of repoTags) {
+        this.untag(t);
+        this.images.get(imageId)?.add(t);
+      }
+      // Both loads have registered the image before either caller goes on.
+      if (++this.loaded >= this.loadBarrier) this.allLoaded();
+      await this.everyLoad;
+      return { references: repoTags };
+    },
+    tagImage: async (ref, repo, tag) => {
+      await this.beforeTag(`${repo}:${tag}`);
+      const id = this.resolve(ref);
+      if (id === null) throw new BridgeError('ERR_IMAGE_NOT_FOUND', `No such image: ${ref}`);
+      this.untag(`${repo}:${tag}`);
+      this.images.get(id)?.add(`${repo}:${tag}`);
+    },
+    removeImage: async (ref) => {
+      const id = this.resolve(ref);
+      if (id === null) return false;
+      const tags = this.images.get(id) as Set<string>;
+      if (ref !== id) tags.delete(ref);
+      if (ref === id || tags.size === 0) this.images.delete(id);
+      return true;
+    },
+    saveImage: async () => {
+      throw new Error('not expected in this test');
+    },
+  };
+}
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+function fakeGlance(meta: ReadonlyMap<string, GlanceImage>, data: ReadonlyMap<string, Buffer>): GlanceClient {
+  return {
+    endpoint: 'http://glance.test',
+    getImage: async (id: string) => meta.get(id) as GlanceImage,
+    downloadImageData: async (id: string) => ({ stream: Readable.from([data.get(id) as Buffer]), size: (data.get(id) as Buffer).length, contentMd5: null }),
+  } as unknown as GlanceClient;
+}
+
+function glanceImage(id: string, data: Buffer, corrupt: boolean): GlanceImage {
+  const sha512 = createHash('sha512').update(data).digest('hex');
+  return {
+    id,
+    name: id,
+    status: 'active',
+    containerFormat: 'docker',
+    diskFormat: 'raw',
+    visibility: 'public',
+    owner: null,
+    size: data.length,
+    checksum: null,
+    osHashAlgo: 'sha512',
+    osHashValue: corrupt ? sha512.replace(/^./, (c) => (c === '0' ? '1' : '0')) : sha512,
+    protected: false,
+    minDisk: 0,
+    minRam: 0,
+    tags: [],
+    createdAt: null,
+    updatedAt: null,
+    properties: {},
+  };
+}
+
+describe('ImageEnsurer: twin downloads, one corrupted', () => {
+  it('the bad one undone after both loads and before the good one’s tag leaves the good one its image', async () => {
+    const built = await buildDockerArchive({ repoTags: ['example/twins:1'] });
+    const good = 'aaaaaaaa-0000-4000-8000-000000000001';
+    const bad = 'bbbbbbbb-0000-4000-8000-000000000002';
+    const meta = new Map([
+      [good, glanceImage(good, built.tar, false)],
+      [bad, glanceImage(bad, built.tar, true)],
+    ]);
+    const engine = new FakeEngine(new Map([[sha256(built.tar), { imageId: built.imageId, repoTags: ['example/twins:1'] }]]), 2);
+    const ensurer = new ImageEnsurer({ store: engine.store, glanceFor: async () => fakeGlance(meta, new Map([[good, built.tar], [bad, built.tar]])), repository: 'glance', allowedContainerFormats: ['docker'] });
+
+    let badDone!: () => void;
+    const badSettled = new Promise<void>((r) => (badDone = r));
+    engine.beforeTag = async (tag) => {
+      if (tag === `glance:${good}`) await badSettled;
+    };
+    const badRun = ensurer.ensureImage({ id: bad }, { authToken: null }).finally(() => badDone());
+    const goodRun = ensurer.ensureImage({ id: good }, { authToken: null });
+    const [g, b] = await Promise.allSettled([goodRun, badRun]);
+
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'ERR_INVALID_IMAGE', message: expect.stringMatching(/does not match its recorded hashes.*undone once the other downloads on this host end/) } });
+    expect(g).toMatchObject({ status: 'fulfilled', value: { imageId: built.imageId, downloaded: true } });
+    // The good one's image stays, by its Glance tag; the tag the bad load made is gone.
+    expect(engine.images.get(built.imageId)).toEqual(new Set([`glance:${good}`]));
+  });
+
+  it('beside an unrelated download, the bad one is undone completely once that one ends', async () => {
+    const one = await buildDockerArchive({ repoTags: ['example/one:1'] });
+    const other = await buildDockerArchive({ repoTags: ['example/other:1'], architecture: 'arm64' });
+    const bad = 'cccccccc-0000-4000-8000-000000000003';
+    const fine = 'dddddddd-0000-4000-8000-000000000004';
+    const meta = new Map([
+      [bad, glanceImage(bad, one.tar, true)],
+      [fine, glanceImage(fine, other.tar, false)],
+    ]);
+    const engine = new FakeEngine(
+      new Map([
+        [sha256(one.tar), { imageId: one.imageId, repoTags: ['example/one:1'] }],
+        [sha256(other.tar), { imageId: other.imageId, repoTags: ['example/other:1'] }],
+      ]),
+      2,
+    );
+    const ensurer = new ImageEnsurer({ store: engine.store, glanceFor: async () => fakeGlance(meta, new Map([[bad, one.tar], [fine, other.tar]])), repository: 'glance', allowedContainerFormats: ['docker'] });
+    let badDone!: () => void;
+    const badSettled = new Promise<void>((r) => (badDone = r));
+    engine.beforeTag = async (tag) => {
+      if (tag === `glance:${fine}`) await badSettled;
+    };
+    const badRun = ensurer.ensureImage({ id: bad }, { authToken: null }).finally(() => badDone());
+    const [f, b] = await Promise.allSettled([ensurer.ensureImage({ id: fine }, { authToken: null }), badRun]);
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'ERR_INVALID_IMAGE' } });
+    expect(f).toMatchObject({ status: 'fulfilled', value: { imageId: other.imageId } });
+    expect([...engine.images.keys()]).toEqual([other.imageId]);
+    expect(ensurer.activeDownloads).toBe(0);
+  });
+});
