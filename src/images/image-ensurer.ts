@@ -64,8 +64,9 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 export class ImageEnsurer {
   private readonly flights = new SharedFlights<string, EnsuredImage>();
   private readonly log: Logger;
-  /** Undos of failed loads that waited for the other downloads to end (see {@link undoLoad}). */
-  private deferredUndos: { images: LoadedImage[]; before: HostImages }[] = [];
+  /** Undos of failed loads that wait for the other downloads to end (see {@link undoLoad}). */
+  private readonly deferredUndos: { images: LoadedImage[]; before: HostImages }[] = [];
+  private draining: Promise<void> | null = null;
 
   constructor(private readonly o: ImageEnsurerOptions) {
     this.log = o.logger ?? silentLogger;
@@ -89,26 +90,44 @@ export class ImageEnsurer {
     const present = await findLocalImage(this.o.store, reference, signal);
     if (present !== null) return { reference, imageId: present.id, downloaded: false };
 
-    return this.flights.run(id, (shared) => this.downloadAndTidy(id, reference, req, shared), signal, `waiting for the download of image ${id}`, () =>
-      this.log.info('waiting for the download of the same image by another spawn', { image_id: id }),
-    );
+    // The flight is gone from `flights` by the time this caller's promise settles.
+    return this.flights
+      .run(id, (shared) => this.download(id, reference, req, shared), signal, `waiting for the download of image ${id}`, () =>
+        this.log.info('waiting for the download of the same image by another spawn', { image_id: id }),
+      )
+      .finally(() => this.drainUndos());
   }
 
-  /** A download; the last one to end does the undos that waited for it. */
-  private async downloadAndTidy(id: string, reference: string, req: RequestCredentials, signal: AbortSignal): Promise<EnsuredImage> {
-    try {
-      return await this.download(id, reference, req, signal);
-    } finally {
-      // This flight still counts itself until it returns.
-      if (this.flights.size <= 1 && this.deferredUndos.length > 0) {
-        const undos = this.deferredUndos;
-        this.deferredUndos = [];
-        for (const u of undos) {
-          const removed = await this.removeLoaded(u.images, u.before);
-          if (removed.length > 0) this.log.info('undid what a failed download had loaded, after the downloads running beside it ended', { undone: removed });
+  /** Resolves once no undo of a failed download is pending or running while no download runs (tests, shutdown). */
+  async undosSettled(): Promise<void> {
+    while (this.draining !== null) await this.draining;
+  }
+
+  /**
+   * Runs the deferred undos once no download runs, in the background: a spawn
+   * that succeeded does not wait for a failed one's clean-up. A download that
+   * starts meanwhile interrupts it (the undo goes back to the queue), and the
+   * next download to end starts it again.
+   */
+  private drainUndos(): void {
+    if (this.draining !== null || this.flights.size > 0 || this.deferredUndos.length === 0) return;
+    const run = async (): Promise<void> => {
+      while (this.flights.size === 0) {
+        const u = this.deferredUndos.shift();
+        if (u === undefined) return;
+        const r = await this.removeLoaded(u.images, u.before, () => this.flights.size > 0);
+        if (r.undone.length > 0) this.log.info('undid what a failed download had loaded, after the downloads running beside it ended', { undone: r.undone });
+        if (r.interrupted) {
+          this.deferredUndos.unshift(u);
+          return;
         }
       }
-    }
+    };
+    this.draining = run().finally(() => {
+      this.draining = null;
+      // Queued while the loop was finishing.
+      this.drainUndos();
+    });
   }
 
   private async download(id: string, reference: string, req: RequestCredentials, signal: AbortSignal): Promise<EnsuredImage> {
@@ -196,13 +215,14 @@ export class ImageEnsurer {
    */
   private async undoLoad(images: LoadedImage[], before: HostImages): Promise<string> {
     if (images.length === 0) return '';
-    if (this.flights.size > 1) {
-      this.deferredUndos.push({ images, before });
-      this.log.warning('a failed download is undone once the other downloads on this host end: one may hold the same image', { docker_image_ids: images.map((i) => i.imageId) });
-      return '; what docker load did is undone once the other downloads on this host end';
-    }
-    const removed = await this.removeLoaded(images, before);
-    return removed.length > 0 ? `; undid what docker load had done (${removed.join(', ')})` : '';
+    // This flight counts itself.
+    const others = (): boolean => this.flights.size > 1;
+    const r = others() ? { undone: [], interrupted: true } : await this.removeLoaded(images, before, others);
+    const undid = r.undone.length > 0 ? `; undid what docker load had done (${r.undone.join(', ')})` : '';
+    if (!r.interrupted) return undid;
+    this.deferredUndos.push({ images, before });
+    this.log.warning('a failed download is undone once the other downloads on this host end: one may hold the same image', { docker_image_ids: images.map((i) => i.imageId) });
+    return `${undid}; the rest is undone once the other downloads on this host end`;
   }
 
   /** The images a load brought, from the manifest when it was read, else from what docker load reported. */
@@ -238,8 +258,9 @@ export class ImageEnsurer {
    * nobody tagged it meanwhile (another Glance image with the same content,
    * spawned at the same time). Best effort; returns what was undone.
    */
-  private async removeLoaded(images: readonly LoadedImage[], before: HostImages): Promise<string[]> {
+  private async removeLoaded(images: readonly LoadedImage[], before: HostImages, othersActive: () => boolean): Promise<{ undone: string[]; interrupted: boolean }> {
     const undone: string[] = [];
+    const interrupted = { undone, interrupted: true };
     const attempt = async (what: string, action: () => Promise<boolean | void>): Promise<void> => {
       try {
         if ((await action()) !== false) undone.push(what);
@@ -255,6 +276,9 @@ export class ImageEnsurer {
         const previous = before.tags.get(tag);
         if (previous === img.imageId) continue;
         const { repository, tag: name } = splitReference(tag);
+        // Removing an image's last tag removes the image, which another download may have just
+        // loaded too and not tagged yet: stop, and finish once no download runs.
+        if (previous === undefined && othersActive()) return interrupted;
         // Not forced: an image a container already uses is left alone.
         if (previous === undefined) await attempt(tag, () => this.o.store.removeImage(tag, { force: false }, deadline()));
         else await attempt(`${tag} (back to ${previous.slice(0, 19)})`, () => this.o.store.tagImage(previous, repository, name, deadline()));
@@ -262,9 +286,10 @@ export class ImageEnsurer {
       if (before.ids.has(img.imageId)) continue;
       const now = await findLocalImage(this.o.store, img.imageId, deadline()).catch(() => null);
       if (now === null || now.repoTags.some((t) => !img.repoTags.includes(t))) continue;
+      if (othersActive()) return interrupted;
       await attempt(img.imageId, () => this.o.store.removeImage(img.imageId, { force: false }, deadline()));
     }
-    return undone;
+    return { undone, interrupted: false };
   }
 }
 

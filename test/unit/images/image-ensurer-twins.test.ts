@@ -22,6 +22,10 @@ import { buildDockerArchive } from '../../helpers/docker-archives.js';
 /** Docker's image and tag bookkeeping, in memory. */
 class FakeEngine {
   readonly images = new Map<string, Set<string>>();
+  /** Called before an image or tag is looked up; may hold it back. */
+  beforeInspect: (ref: string) => Promise<void> = async () => undefined;
+  /** Resolves the next time a load has registered its image. */
+  loadsDone = 0;
   /** Called before a tag is made; may hold it back. */
   beforeTag: (tag: string) => Promise<void> = async () => undefined;
   private loaded = 0;
@@ -47,6 +51,7 @@ class FakeEngine {
 
   readonly store: LocalImageStore = {
     inspectImage: async (ref) => {
+      await this.beforeInspect(ref);
       const id = this.resolve(ref);
       if (id === null) throw new BridgeError('ERR_IMAGE_NOT_FOUND', `No such image: ${ref}`);
       const details: ImageDetails = { id, repoTags: [...(this.images.get(id) ?? [])], repoDigests: [], architecture: 'amd64', os: 'linux', cmd: null, entrypoint: null, labels: {}, sizeBytes: 1 };
@@ -63,6 +68,7 @@ class FakeEngine {
         this.untag(t);
         this.images.get(imageId)?.add(t);
       }
+      this.loadsDone++;
       // Both loads have registered the image before either caller goes on.
       if (++this.loaded >= this.loadBarrier) this.allLoaded();
       await this.everyLoad;
@@ -144,9 +150,10 @@ describe('ImageEnsurer: twin downloads, one corrupted', () => {
     const goodRun = ensurer.ensureImage({ id: good }, { authToken: null });
     const [g, b] = await Promise.allSettled([goodRun, badRun]);
 
-    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'ERR_INVALID_IMAGE', message: expect.stringMatching(/does not match its recorded hashes.*undone once the other downloads on this host end/) } });
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'ERR_INVALID_IMAGE', message: expect.stringMatching(/does not match its recorded hashes.*the rest is undone once the other downloads on this host end/) } });
     expect(g).toMatchObject({ status: 'fulfilled', value: { imageId: built.imageId, downloaded: true } });
     // The good one's image stays, by its Glance tag; the tag the bad load made is gone.
+    await ensurer.undosSettled();
     expect(engine.images.get(built.imageId)).toEqual(new Set([`glance:${good}`]));
   });
 
@@ -176,7 +183,46 @@ describe('ImageEnsurer: twin downloads, one corrupted', () => {
     const [f, b] = await Promise.allSettled([ensurer.ensureImage({ id: fine }, { authToken: null }), badRun]);
     expect(b).toMatchObject({ status: 'rejected', reason: { code: 'ERR_INVALID_IMAGE' } });
     expect(f).toMatchObject({ status: 'fulfilled', value: { imageId: other.imageId } });
+    await ensurer.undosSettled();
     expect([...engine.images.keys()]).toEqual([other.imageId]);
     expect(ensurer.activeDownloads).toBe(0);
+  });
+
+  it('a twin that starts while a failed download is being undone keeps the image: the undo stops and finishes later', async () => {
+    const built = await buildDockerArchive({ repoTags: ['example/late:1'] });
+    const bad = 'eeeeeeee-0000-4000-8000-000000000005';
+    const good = 'ffffffff-0000-4000-8000-000000000006';
+    const meta = new Map([
+      [bad, glanceImage(bad, built.tar, true)],
+      [good, glanceImage(good, built.tar, false)],
+    ]);
+    const engine = new FakeEngine(new Map([[sha256(built.tar), { imageId: built.imageId, repoTags: ['example/late:1'] }]]));
+    const ensurer = new ImageEnsurer({ store: engine.store, glanceFor: async () => fakeGlance(meta, new Map([[bad, built.tar], [good, built.tar]])), repository: 'glance', allowedContainerFormats: ['docker'] });
+    let goodRun: Promise<unknown> | null = null;
+    let goodLoaded!: () => void;
+    const loaded = new Promise<void>((r) => (goodLoaded = r));
+    // The bad download, alone, starts undoing (it looks its tag up): the good one starts and loads.
+    engine.beforeInspect = async (ref) => {
+      if (ref !== 'example/late:1' || goodRun !== null) return;
+      const loadsBefore = engine.loadsDone;
+      engine.beforeTag = async () => {
+        goodLoaded();
+        await badSettled;
+      };
+      goodRun = ensurer.ensureImage({ id: good }, { authToken: null });
+      await loaded;
+      expect(engine.loadsDone).toBe(loadsBefore + 1);
+    };
+    let badDone!: () => void;
+    const badSettled = new Promise<void>((r) => (badDone = r));
+    const b = await ensurer.ensureImage({ id: bad }, { authToken: null }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    badDone();
+    expect(b).toMatchObject({ code: 'ERR_INVALID_IMAGE', message: expect.stringMatching(/the rest is undone once the other downloads on this host end/) });
+    await expect(goodRun).resolves.toMatchObject({ imageId: built.imageId, downloaded: true });
+    await ensurer.undosSettled();
+    expect(engine.images.get(built.imageId)).toEqual(new Set([`glance:${good}`]));
   });
 });
