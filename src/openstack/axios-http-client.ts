@@ -174,11 +174,18 @@ export class AxiosHttpClient implements HttpClient {
       const tap = new ByteTap(kick);
       const out = new ChunkCoalescer();
       downloadTap = tap;
-      pipeline(body, tap, out, (err) => {
+      // `out` stays outside the pipeline: pipeline would destroy it with the raw socket error
+      // before this callback could hand the caller the translated one.
+      pipeline(body, tap, (err) => {
         cleanup();
-        if (err && !out.destroyed) out.destroy(failure ?? translateOpenStackTransportError(err, ctx));
+        if (err) out.destroy(failure ?? translateOpenStackTransportError(err, ctx));
       });
-      out.on('close', cleanup);
+      tap.pipe(out);
+      // The caller dropping the stream (or reading it to its end) releases the connection.
+      out.on('close', () => {
+        cleanup();
+        if (!tap.destroyed) tap.destroy();
+      });
       return { status: res.status, headers: resHeaders, json: null, stream: out };
     }
 
