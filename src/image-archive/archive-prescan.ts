@@ -130,8 +130,16 @@ async function walk(fh: FileHandle, limits: PrescanLimits): Promise<ArchiveConte
     if (offset + BLOCK > fileSize) throw new GiveUp('no end-of-archive marker');
     const h = await readAt(fh, offset, BLOCK);
     if (offset === 0 && sniffCompression(h) !== 'none') return null;
-    if (h.every((byte) => byte === 0)) break;
+    if (h.every((byte) => byte === 0)) {
+      // tar-stream reads on past zero blocks; only a tail of zeros means the same archive to both.
+      const rest = fileSize - offset - BLOCK;
+      if (rest > 64 * 1024 || (rest > 0 && !(await readAt(fh, offset + BLOCK, rest)).every((byte) => byte === 0))) throw new GiveUp('data after the end-of-archive marker');
+      break;
+    }
     if (!checksumMatches(h)) throw new GiveUp('header checksum');
+    // POSIX ustar or GNU; tar-stream refuses the old v7 headers.
+    const magic = h.subarray(257, 263).toString('latin1');
+    if (magic !== 'ustar\u0000' && magic !== 'ustar ') throw new GiveUp('not a ustar header');
     const flag = String.fromCharCode(h[156] as number);
     let size = numeric(h, 124, 136);
     const dataAt = offset + BLOCK;
@@ -143,14 +151,14 @@ async function walk(fh: FileHandle, limits: PrescanLimits): Promise<ArchiveConte
       else if (flag === 'K') longLink = cString(data, 0, data.length);
       continue;
     }
-    const ustar = h.subarray(257, 263).toString('latin1') === 'ustar\u0000';
-    const prefix = ustar ? cString(h, 345, 500) : '';
+    const prefix = magic === 'ustar\u0000' ? cString(h, 345, 500) : '';
     const rawName = pax.get('path') ?? longName ?? (prefix === '' ? cString(h, 0, 100) : `${prefix}/${cString(h, 0, 100)}`);
     const rawLink = pax.get('linkpath') ?? longLink ?? cString(h, 157, 257);
     const paxSize = pax.get('size');
     if (paxSize !== undefined) {
+      if (!/^\d+$/.test(paxSize)) throw new GiveUp('bad PAX size');
       size = Number(paxSize);
-      if (!Number.isSafeInteger(size) || size < 0) throw new GiveUp('bad PAX size');
+      if (!Number.isSafeInteger(size)) throw new GiveUp('bad PAX size');
       offset = dataAt + roundUp(size);
     }
     pax = new Map();
@@ -158,6 +166,8 @@ async function walk(fh: FileHandle, limits: PrescanLimits): Promise<ArchiveConte
     longLink = null;
     if (entries.size >= limits.maxEntries) throw new GiveUp('too many entries');
     const path = canonicalEntryPath(rawName);
+    // Where tar-stream reads these differently (no data after a directory; a file named "x/" is a directory).
+    if ((flag === '5' && size !== 0) || (flag !== '5' && rawName.endsWith('/'))) throw new GiveUp('directory with data, or file named like a directory');
     if (flag === '5') {
       entries.set(path, { path, type: 'directory', size: 0, linkTarget: null, sha256: null, compression: null, text: null });
     } else if (flag === '1' || flag === '2') {

@@ -53,6 +53,7 @@ describe('prescanArchive', () => {
     { name: 'no end-of-archive marker', make: async () => { const t = (await buildDockerArchive()).tar; return t.subarray(0, t.length - 1024); } },
     { name: 'not a tar', make: async () => Buffer.from('{"this": "is json, not a tar"}\n'.repeat(100)) },
     { name: 'an empty file', make: async () => Buffer.alloc(0) },
+    { name: 'entries after the end-of-archive marker (two tars end to end)', make: async () => Buffer.concat([await packEntries([{ name: 'a', content: 'x' }]), (await buildDockerArchive()).tar]) },
     { name: 'a device entry', make: async () => packEntries([{ name: 'dev', type: 'character-device' }]) },
     { name: 'a path escaping the archive', make: async () => packEntries([{ name: '../etc/passwd', content: 'x' }]) },
     { name: 'a damaged header checksum', make: async () => { const t = Buffer.from((await buildDockerArchive()).tar); t[10] = (t[10] as number) ^ 0x20; return t; } },
