@@ -129,6 +129,18 @@ function glanceImage(id: string, data: Buffer, corrupt: boolean): GlanceImage {
   };
 }
 
+/** Downloads `good` and `bad` at once; `good` is tagged only after `bad` has failed and been handled. */
+async function goodTaggedAfterBad(ensurer: ImageEnsurer, engine: FakeEngine, good: string, bad: string): Promise<[PromiseSettledResult<unknown>, PromiseSettledResult<unknown>]> {
+  let badDone!: () => void;
+  const badSettled = new Promise<void>((r) => (badDone = r));
+  engine.beforeTag = async (tag) => {
+    if (tag === `glance:${good}`) await badSettled;
+  };
+  const badRun = ensurer.ensureImage({ id: bad }, { authToken: null }).finally(() => badDone());
+  const [g, b] = await Promise.allSettled([ensurer.ensureImage({ id: good }, { authToken: null }), badRun]);
+  return [g, b];
+}
+
 describe('ImageEnsurer: twin downloads, one corrupted', () => {
   it('the bad one undone after both loads and before the good one’s tag leaves the good one its image', async () => {
     const built = await buildDockerArchive({ repoTags: ['example/twins:1'] });
@@ -141,14 +153,7 @@ describe('ImageEnsurer: twin downloads, one corrupted', () => {
     const engine = new FakeEngine(new Map([[sha256(built.tar), { imageId: built.imageId, repoTags: ['example/twins:1'] }]]), 2);
     const ensurer = new ImageEnsurer({ store: engine.store, glanceFor: async () => fakeGlance(meta, new Map([[good, built.tar], [bad, built.tar]])), repository: 'glance', allowedContainerFormats: ['docker'] });
 
-    let badDone!: () => void;
-    const badSettled = new Promise<void>((r) => (badDone = r));
-    engine.beforeTag = async (tag) => {
-      if (tag === `glance:${good}`) await badSettled;
-    };
-    const badRun = ensurer.ensureImage({ id: bad }, { authToken: null }).finally(() => badDone());
-    const goodRun = ensurer.ensureImage({ id: good }, { authToken: null });
-    const [g, b] = await Promise.allSettled([goodRun, badRun]);
+    const [g, b] = await goodTaggedAfterBad(ensurer, engine, good, bad);
 
     expect(b).toMatchObject({ status: 'rejected', reason: { code: 'ERR_INVALID_IMAGE', message: expect.stringMatching(/does not match its recorded hashes.*the rest is undone once the other downloads on this host end/) } });
     expect(g).toMatchObject({ status: 'fulfilled', value: { imageId: built.imageId, downloaded: true } });
@@ -174,13 +179,7 @@ describe('ImageEnsurer: twin downloads, one corrupted', () => {
       2,
     );
     const ensurer = new ImageEnsurer({ store: engine.store, glanceFor: async () => fakeGlance(meta, new Map([[bad, one.tar], [fine, other.tar]])), repository: 'glance', allowedContainerFormats: ['docker'] });
-    let badDone!: () => void;
-    const badSettled = new Promise<void>((r) => (badDone = r));
-    engine.beforeTag = async (tag) => {
-      if (tag === `glance:${fine}`) await badSettled;
-    };
-    const badRun = ensurer.ensureImage({ id: bad }, { authToken: null }).finally(() => badDone());
-    const [f, b] = await Promise.allSettled([ensurer.ensureImage({ id: fine }, { authToken: null }), badRun]);
+    const [f, b] = await goodTaggedAfterBad(ensurer, engine, fine, bad);
     expect(b).toMatchObject({ status: 'rejected', reason: { code: 'ERR_INVALID_IMAGE' } });
     expect(f).toMatchObject({ status: 'fulfilled', value: { imageId: other.imageId } });
     await ensurer.undosSettled();
