@@ -98,7 +98,7 @@ export class ImageEnsurer {
       .finally(() => this.drainUndos());
   }
 
-  /** Resolves once no undo of a failed download is running (for tests; the service's shutdown does not wait for it yet). */
+  /** Resolves once no undo of a failed download is running (the service's stop waits for it, bounded; tests). */
   async undosSettled(): Promise<void> {
     while (this.draining !== null) await this.draining;
   }

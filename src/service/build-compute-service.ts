@@ -11,7 +11,11 @@ import { glanceAccessFromConfig, imageEnsurerFromConfig } from '../images/image-
 import { SnapshotUploader } from '../images/snapshot-uploader.js';
 import type { Logger } from '../log/logger.js';
 import type { RequestContext } from '../rpc/rpc-endpoint.js';
+import { raceAbort } from '../util/abort.js';
 import { ComputeService } from './compute-service.js';
+
+/** How long stop waits for the undo of failed image downloads (a few Engine calls). */
+const UNDO_AT_STOP_MS = 30_000;
 
 export async function buildComputeService(config: BridgeConfig, logger: Logger): Promise<ComputeService> {
   // One Docker adapter for containers and image transfers alike (local socket or TCP+TLS).
@@ -40,5 +44,7 @@ export async function buildComputeService(config: BridgeConfig, logger: Logger):
     beforeServe: async () => {
       await driver.init_host({ host: config.DEFAULT.host });
     },
+    // A failed download's undo may still be waiting for the downloads beside it: give it a moment.
+    afterDrain: () => raceAbort(images.undosSettled(), AbortSignal.timeout(UNDO_AT_STOP_MS), 'the undo of a failed image download at stop'),
   });
 }

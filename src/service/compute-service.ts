@@ -19,6 +19,12 @@ export interface ComputeServiceOptions {
   bus?: Bus;
   /** Runs after the bus is up and before consuming starts (e.g. driver init_host and reconciliation). */
   beforeServe?: () => Promise<void>;
+  /**
+   * Runs at stop, after the in-flight calls ended (or the grace period ran
+   * out) and before the bus closes: work the calls left running in the
+   * background (the undo of a failed image download). Its failure is logged.
+   */
+  afterDrain?: () => Promise<void>;
 }
 
 export class ComputeService {
@@ -65,10 +71,11 @@ export class ComputeService {
     logger.info('compute service ready', { queues: this.server.queues.join(',') });
   }
 
-  /** Stops consuming, waits up to graceful_shutdown_timeout for in-flight calls, closes the bus. Idempotent. */
+  /** Stops consuming, waits up to graceful_shutdown_timeout for in-flight calls, runs afterDrain, closes the bus. Idempotent. */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       const { finished } = await this.server.stop(this.o.config.DEFAULT.graceful_shutdown_timeout * 1000);
+      await this.o.afterDrain?.().catch((err: unknown) => this.o.logger.warning('clean-up at stop failed', { error: err instanceof Error ? err.message : String(err) }));
       await this.bus.close();
       this.o.logger.info('compute service stopped', { drained: finished });
     })();
