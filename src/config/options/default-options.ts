@@ -44,7 +44,7 @@ export const defaultSection = {
       max: 10000,
     }),
     graceful_shutdown_timeout: intOpt({
-      help: 'On SIGTERM: seconds to let in-flight calls finish after consuming stops, before exiting anyway.',
+      help: 'On SIGTERM: seconds to let in-flight calls finish after consuming stops, before exiting anyway (then up to 30 s more while the undo of a failed image download, if one is pending, finishes).',
       default: 60,
       min: 0,
       max: 86400,
