@@ -88,6 +88,8 @@ export interface BuiltArchive {
   /** sha256:<hex> of the config = the image ID Docker will report. */
   readonly imageId: string;
   readonly layerDigests: readonly string[];
+  /** The repo tags manifest.json gives the image (what docker load tags it with). */
+  readonly repoTags: readonly string[];
 }
 
 /** One layer: a tar holding one file with deterministic content. */
@@ -177,5 +179,5 @@ export async function buildDockerArchive(o: ArchiveOptions = {}): Promise<BuiltA
   }
   let out = await packEntries(entries);
   if (o.gzip) out = gzipSync(out);
-  return { tar: out, imageId: `sha256:${configHex}`, layerDigests: stored.map((l) => `sha256:${sha256(l)}`) };
+  return { tar: out, imageId: `sha256:${configHex}`, layerDigests: stored.map((l) => `sha256:${sha256(l)}`), repoTags };
 }

@@ -16,8 +16,8 @@ import { BridgeError } from '../../../src/errors/bridge-error.js';
 import { ImageEnsurer } from '../../../src/images/image-ensurer.js';
 import type { LocalImageStore } from '../../../src/images/local-image-store.js';
 import type { GlanceClient } from '../../../src/openstack/glance-client.js';
-import type { GlanceImage } from '../../../src/openstack/glance-image.js';
-import { buildDockerArchive } from '../../helpers/docker-archives.js';
+import { parseGlanceImage, type GlanceImage } from '../../../src/openstack/glance-image.js';
+import { buildDockerArchive, type BuiltArchive } from '../../helpers/docker-archives.js';
 
 /** Docker's image and tag bookkeeping, in memory. */
 class FakeEngine {
@@ -35,7 +35,7 @@ class FakeEngine {
   /** `loadBarrier`: loads answered only once this many have registered their image. */
   constructor(
     /** What loading an archive registers, by the archive's sha256. */
-    private readonly loads: ReadonlyMap<string, { imageId: string; repoTags: string[] }>,
+    private readonly loads: ReadonlyMap<string, { readonly imageId: string; readonly repoTags: readonly string[] }>,
     private readonly loadBarrier = 1,
   ) {}
 
@@ -62,7 +62,7 @@ class FakeEngine {
       // docker load reads the whole archive before it registers anything.
       const hash = createHash('sha256');
       for await (const chunk of tar) hash.update(chunk as Buffer);
-      const { imageId, repoTags } = this.loads.get(hash.digest('hex')) as { imageId: string; repoTags: string[] };
+      const { imageId, repoTags } = this.loads.get(hash.digest('hex')) as { imageId: string; repoTags: readonly string[] };
       if (!this.images.has(imageId)) this.images.set(imageId, new Set());
       for (const t of repoTags) {
         this.untag(t);
@@ -105,28 +105,21 @@ function fakeGlance(meta: ReadonlyMap<string, GlanceImage>, data: ReadonlyMap<st
   } as unknown as GlanceClient;
 }
 
+/** Glance's record of `data`; `corrupt`: a sha512 that is not the data's (damaged in the store). */
 function glanceImage(id: string, data: Buffer, corrupt: boolean): GlanceImage {
   const sha512 = createHash('sha512').update(data).digest('hex');
-  return {
-    id,
-    name: id,
-    status: 'active',
-    containerFormat: 'docker',
-    diskFormat: 'raw',
-    visibility: 'public',
-    owner: null,
-    size: data.length,
-    checksum: null,
-    osHashAlgo: 'sha512',
-    osHashValue: corrupt ? sha512.replace(/^./, (c) => (c === '0' ? '1' : '0')) : sha512,
-    protected: false,
-    minDisk: 0,
-    minRam: 0,
-    tags: [],
-    createdAt: null,
-    updatedAt: null,
-    properties: {},
-  };
+  const recorded = corrupt ? sha512.replace(/^./, (c) => (c === '0' ? '1' : '0')) : sha512;
+  return parseGlanceImage({ id, name: id, status: 'active', container_format: 'docker', disk_format: 'raw', size: data.length, os_hash_algo: 'sha512', os_hash_value: recorded }, 'test fixture');
+}
+
+/** An ImageEnsurer over a fake Glance holding `images` and a fake Engine that loads their archives. */
+function world(images: readonly { id: string; archive: BuiltArchive; corrupt: boolean }[], loadBarrier = 1): { engine: FakeEngine; ensurer: ImageEnsurer } {
+  const meta = new Map(images.map((i) => [i.id, glanceImage(i.id, i.archive.tar, i.corrupt)] as const));
+  const data = new Map(images.map((i) => [i.id, i.archive.tar] as const));
+  const loads = new Map(images.map((i) => [sha256(i.archive.tar), { imageId: i.archive.imageId, repoTags: i.archive.repoTags }] as const));
+  const engine = new FakeEngine(loads, loadBarrier);
+  const ensurer = new ImageEnsurer({ store: engine.store, glanceFor: async () => fakeGlance(meta, data), repository: 'glance', allowedContainerFormats: ['docker'] });
+  return { engine, ensurer };
 }
 
 /** Downloads `good` and `bad` at once; `good` is tagged only after `bad` has failed and been handled. */
@@ -146,12 +139,13 @@ describe('ImageEnsurer: twin downloads, one corrupted', () => {
     const built = await buildDockerArchive({ repoTags: ['example/twins:1'] });
     const good = 'aaaaaaaa-0000-4000-8000-000000000001';
     const bad = 'bbbbbbbb-0000-4000-8000-000000000002';
-    const meta = new Map([
-      [good, glanceImage(good, built.tar, false)],
-      [bad, glanceImage(bad, built.tar, true)],
-    ]);
-    const engine = new FakeEngine(new Map([[sha256(built.tar), { imageId: built.imageId, repoTags: ['example/twins:1'] }]]), 2);
-    const ensurer = new ImageEnsurer({ store: engine.store, glanceFor: async () => fakeGlance(meta, new Map([[good, built.tar], [bad, built.tar]])), repository: 'glance', allowedContainerFormats: ['docker'] });
+    const { engine, ensurer } = world(
+      [
+        { id: good, archive: built, corrupt: false },
+        { id: bad, archive: built, corrupt: true },
+      ],
+      2,
+    );
 
     const [g, b] = await goodTaggedAfterBad(ensurer, engine, good, bad);
 
@@ -167,18 +161,13 @@ describe('ImageEnsurer: twin downloads, one corrupted', () => {
     const other = await buildDockerArchive({ repoTags: ['example/other:1'], architecture: 'arm64' });
     const bad = 'cccccccc-0000-4000-8000-000000000003';
     const fine = 'dddddddd-0000-4000-8000-000000000004';
-    const meta = new Map([
-      [bad, glanceImage(bad, one.tar, true)],
-      [fine, glanceImage(fine, other.tar, false)],
-    ]);
-    const engine = new FakeEngine(
-      new Map([
-        [sha256(one.tar), { imageId: one.imageId, repoTags: ['example/one:1'] }],
-        [sha256(other.tar), { imageId: other.imageId, repoTags: ['example/other:1'] }],
-      ]),
+    const { engine, ensurer } = world(
+      [
+        { id: bad, archive: one, corrupt: true },
+        { id: fine, archive: other, corrupt: false },
+      ],
       2,
     );
-    const ensurer = new ImageEnsurer({ store: engine.store, glanceFor: async () => fakeGlance(meta, new Map([[bad, one.tar], [fine, other.tar]])), repository: 'glance', allowedContainerFormats: ['docker'] });
     const [f, b] = await goodTaggedAfterBad(ensurer, engine, fine, bad);
     expect(b).toMatchObject({ status: 'rejected', reason: { code: 'ERR_INVALID_IMAGE' } });
     expect(f).toMatchObject({ status: 'fulfilled', value: { imageId: other.imageId } });
@@ -191,12 +180,10 @@ describe('ImageEnsurer: twin downloads, one corrupted', () => {
     const built = await buildDockerArchive({ repoTags: ['example/late:1'] });
     const bad = 'eeeeeeee-0000-4000-8000-000000000005';
     const good = 'ffffffff-0000-4000-8000-000000000006';
-    const meta = new Map([
-      [bad, glanceImage(bad, built.tar, true)],
-      [good, glanceImage(good, built.tar, false)],
+    const { engine, ensurer } = world([
+      { id: bad, archive: built, corrupt: true },
+      { id: good, archive: built, corrupt: false },
     ]);
-    const engine = new FakeEngine(new Map([[sha256(built.tar), { imageId: built.imageId, repoTags: ['example/late:1'] }]]));
-    const ensurer = new ImageEnsurer({ store: engine.store, glanceFor: async () => fakeGlance(meta, new Map([[bad, built.tar], [good, built.tar]])), repository: 'glance', allowedContainerFormats: ['docker'] });
     let goodRun: Promise<unknown> | null = null;
     let goodLoaded!: () => void;
     const loaded = new Promise<void>((r) => (goodLoaded = r));
