@@ -101,6 +101,16 @@ export class DockerComputeDriver {
     return this.rt.logger;
   }
 
+  /** Resolves once no background work (a user-data script being followed) runs. */
+  backgroundSettled(): Promise<void> {
+    return this.rt.backgroundSettled();
+  }
+
+  /** At service stop: stops following user-data scripts, which go on in their containers. */
+  stopBackground(): Promise<void> {
+    return this.rt.stopBackground();
+  }
+
   // ---- service start -------------------------------------------------------------
 
   /** Checks the Engine (API version), prepares the state directory, reconciles. */

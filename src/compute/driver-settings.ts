@@ -15,6 +15,10 @@ export interface DriverSettings extends ContainerSettings {
   readonly injectKey: boolean;
   readonly keyInjectionUser: string;
   readonly injectPassword: boolean;
+  /** Run user data after the first start ({@link planUserData}). */
+  readonly runUserData: boolean;
+  /** How long a user-data script is followed (s). */
+  readonly userDataTimeoutSeconds: number;
   readonly glanceImageRepository: string;
   /**
    * [compute] local_image_lookup: with "glance-id" (the default when absent)
@@ -58,6 +62,8 @@ export function driverSettingsFromConfig(config: BridgeConfig): DriverSettings {
     injectKey: c.inject_key,
     keyInjectionUser: c.key_injection_user,
     injectPassword: c.inject_password,
+    runUserData: c.run_user_data,
+    userDataTimeoutSeconds: c.user_data_timeout,
     glanceImageRepository: c.glance_image_repository,
     localImageLookup: c.local_image_lookup,
     allowedContainerFormats: [...c.allowed_container_formats],

@@ -27,6 +27,8 @@ export class InstanceRuntime {
   private readonly mutex = new KeyedMutex();
   private readonly slots: Semaphore;
   private engineInfo: EngineInfo | null = null;
+  private readonly background = new Set<Promise<void>>();
+  private readonly backgroundStop = new AbortController();
 
   constructor(
     readonly engine: DockerEngine,
@@ -36,6 +38,28 @@ export class InstanceRuntime {
   ) {
     this.state = new InstanceStateDirs(settings.stateDir);
     this.slots = new Semaphore(settings.maxConcurrentOperations);
+  }
+
+  /**
+   * Starts work that outlives the operation that began it (following a
+   * user-data script), outside the per-instance lock and the slots. `task`
+   * gets a signal that {@link stopBackground} aborts; it must not throw.
+   */
+  runInBackground(task: (signal: AbortSignal) => Promise<void>): void {
+    const p = task(this.backgroundStop.signal).catch((err: unknown) => this.logger.error('background work failed', { err }));
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
+  }
+
+  /** Resolves once no background work runs (for tests). */
+  async backgroundSettled(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+  }
+
+  /** At service stop: aborts the background work and waits for it to end. */
+  async stopBackground(): Promise<void> {
+    this.backgroundStop.abort(new BridgeError('ERR_ABORTED', 'the compute service is stopping'));
+    await this.backgroundSettled();
   }
 
   /** Operations holding or waiting for a slot (for tests and metrics). */

@@ -27,6 +27,8 @@ import {
 import { hostsFileContent } from './translate/hosts-file.js';
 import { imageCandidates } from './translate/image-reference.js';
 import { isManaged } from './translate/labels.js';
+import { HEAT_CFNTOOLS_DIR, planUserData, USER_DATA_DIR, type UserDataFile } from './translate/user-data.js';
+import { startUserData } from './run-user-data.js';
 
 const MAX_READ_BYTES = 1024 * 1024;
 
@@ -120,12 +122,23 @@ async function keyUser(rt: InstanceRuntime, read: FileReader): Promise<PasswdEnt
   return entry ?? defaultUser(user);
 }
 
+/** The user-data files as archive entries, with their directories (root only: scripts and Heat's credentials). */
+function userDataEntries(files: readonly UserDataFile[], now: Date): TarEntry[] {
+  if (files.length === 0) return [];
+  const dirs = [USER_DATA_DIR, ...(files.some((f) => f.path.startsWith(`${HEAT_CFNTOOLS_DIR}/`)) ? [HEAT_CFNTOOLS_DIR] : [])];
+  return [
+    ...dirs.map((d) => ({ path: d.slice(1), type: 'directory' as const, mode: 0o700, uid: 0, gid: 0, mtime: now })),
+    ...files.map((f) => ({ path: f.path.slice(1), type: 'file' as const, content: f.content, mode: f.mode, uid: 0, gid: 0, mtime: now })),
+  ];
+}
+
 /**
- * Puts the instance key and Nova's injected files into the (not yet started)
- * container in one archive. `imageId` is set when the container is fresh from
- * create (its files are the image's), null when it may already hold ours.
+ * Puts the instance key, Nova's injected files and the user-data files into
+ * the (not yet started) container in one archive. `imageId` is set when the
+ * container is fresh from create (its files are the image's), null when it may
+ * already hold ours.
  */
-async function injectFiles(rt: InstanceRuntime, id: string, imageId: string | null, args: SpawnArgs, signal?: AbortSignal): Promise<void> {
+async function injectFiles(rt: InstanceRuntime, id: string, imageId: string | null, args: SpawnArgs, userData: readonly UserDataFile[], signal?: AbortSignal): Promise<void> {
   const now = new Date();
   const entries: TarEntry[] = [];
   const keyData = args.instance.key_data;
@@ -140,6 +153,7 @@ async function injectFiles(rt: InstanceRuntime, id: string, imageId: string | nu
     }
   }
   entries.push(...injectedFileEntries(args.injected_files, now));
+  entries.push(...userDataEntries(userData, now));
   if (entries.length === 0) return;
   await rt.engine.putArchive(id, '/', await packTar(entries), signal);
 }
@@ -182,6 +196,8 @@ export async function spawnInstance(
     async ({ image, info }) => {
       const plan = buildCreatePlan(args, rt.settings, { image: image.id, hostCpus: info.ncpu, hostsFilePath: rt.state.hostsFile(uuid) });
       for (const note of plan.notes) log.info(note);
+      const userData = rt.settings.runUserData ? planUserData(args.instance.user_data) : null;
+      for (const note of userData?.notes ?? []) log.warning(note);
       let id: string | null = null;
       try {
         await rt.state.prepare(uuid, rt.settings.manageHostsFile ? hostsFileContent(plan.identity) : null);
@@ -202,13 +218,19 @@ export async function spawnInstance(
           log.info('spawn converges on the existing container', { container: id, status: existing.state.status });
         }
         // Files go in before the first start (a converged, never-started container gets them again: the writes are idempotent).
-        if (existing === null) await injectFiles(rt, id, image.id, args, signal);
-        else if (existing.state.status === 'created') await injectFiles(rt, id, null, args, signal);
+        // User data runs once, after the first start: not again in a container that already ran.
+        const firstStart = existing === null || existing.state.status === 'created';
+        if (existing === null) await injectFiles(rt, id, image.id, args, userData?.files ?? [], signal);
+        else if (firstStart) await injectFiles(rt, id, null, args, userData?.files ?? [], signal);
         if (args.power_on) {
           await rt.engine.startContainer(id, signal);
           await rt.waitRunning(id, `spawn of instance ${uuid}`, signal);
           if (args.admin_password !== null && rt.settings.injectPassword) await setAdminPassword(rt, id, uuid, args.admin_password, signal);
-        } else if (args.admin_password !== null && rt.settings.injectPassword) {
+          if (firstStart && userData !== null) startUserData(rt, id, uuid, userData.scripts);
+        } else if (userData !== null && userData.scripts.length > 0) {
+          log.warning('user data not run: the instance was not powered on at spawn');
+        }
+        if (!args.power_on && args.admin_password !== null && rt.settings.injectPassword) {
           log.warning('admin password not set: the instance was not powered on');
         }
         // Cleared only on success: a crash leaves it for start-up reconciliation.

@@ -195,6 +195,11 @@ export interface ExecOptions {
   readonly stdin?: Buffer;
   /** Keep at most this many output bytes (default 64 KiB). */
   readonly maxOutputBytes?: number;
+  /**
+   * Stop waiting after this many ms (default: the Engine API timeout). The
+   * command itself goes on: Docker does not kill an exec whose caller left.
+   */
+  readonly timeoutMs?: number;
 }
 
 /** Bounds of a log read. */

@@ -453,7 +453,7 @@ export class DockerodeEngine implements DockerEngine {
     const socket = await this.call<Socket>(startCall, signal);
     const output = new HeadBuffer(options.maxOutputBytes ?? 64 * 1024);
     const decoder = new FrameDecoder((p) => output.append(p));
-    const deadline = withDeadline(signal, this.apiTimeoutMs);
+    const deadline = withDeadline(signal, options.timeoutMs ?? this.apiTimeoutMs);
     const onAbort = (): void => {
       socket.destroy(Object.assign(new Error('aborted'), { name: 'AbortError' }));
     };

@@ -45,6 +45,10 @@ export async function buildComputeService(config: BridgeConfig, logger: Logger):
       await driver.init_host({ host: config.DEFAULT.host });
     },
     // A failed download's undo may still be waiting for the downloads beside it: give it a moment.
-    afterDrain: () => raceAbort(images.undosSettled(), AbortSignal.timeout(UNDO_AT_STOP_MS), 'the undo of a failed image download at stop'),
+    // User-data scripts still running are left to their containers (only our wait for them ends).
+    afterDrain: async () => {
+      await driver.stopBackground();
+      await raceAbort(images.undosSettled(), AbortSignal.timeout(UNDO_AT_STOP_MS), 'the undo of a failed image download at stop');
+    },
   });
 }

@@ -107,6 +107,17 @@ export const computeSection = {
       help: 'Set the admin password Nova sends for key_injection_user with the image\'s chpasswd after start. Off by default, as Nova\'s libvirt inject_password; images without chpasswd are left unchanged (logged).',
       default: false,
     }),
+    run_user_data: boolOpt({
+      help:
+        'Run the instance\'s user data after its first start, as cloud-init would in a VM: a script (#!), or the scripts of a MIME multipart (Heat\'s formats: x-shellscript parts and cfn-userdata; x-cfninitdata parts are written to /var/lib/heat-cfntools), optionally gzipped. Runs as root with /bin/sh, once per instance, in the background (the instance is ACTIVE meanwhile); output goes to /var/lib/nova-docker-bridge/user-data/output.log in the container. cloud-config and other cloud-init formats are not understood (logged). Sahara needs this: its cluster key and Heat\'s wait-condition notification arrive only in user data. Turn off for images that run cloud-init themselves.',
+      default: true,
+    }),
+    user_data_timeout: intOpt({
+      help: 'Seconds the service follows a user-data script before it logs it as still running and stops waiting (the script goes on).',
+      default: 3600,
+      min: 1,
+      max: 86400,
+    }),
     glance_image_repository: stringOpt({
       help: 'Downloaded Glance images are tagged <this>:<Glance image ID>, which is how spawn finds them on the host (see local_image_lookup).',
       default: 'glance-image',

@@ -54,6 +54,8 @@ export function baseSettings(host: string, stateDir: string): DriverSettings {
     injectKey: true,
     keyInjectionUser: 'root',
     injectPassword: false,
+    runUserData: true,
+    userDataTimeoutSeconds: 120,
     glanceImageRepository: 'glance-image',
     allowedContainerFormats: ['docker'],
     softRebootTimeoutSeconds: 10,
