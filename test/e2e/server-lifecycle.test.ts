@@ -29,6 +29,8 @@ import {
 
 const ctx = e2e();
 const MIB = 1024 * 1024;
+/** Nova → shim → bus → service → container: the script appends, so a second run would show. */
+const USER_DATA = '#!/bin/sh\necho "user-data ran as $(id -u) on $(hostname)" >> /tmp/e2e-user-data\n';
 
 /** Servers this file made, for the clean-up of a failed run. */
 const made: string[] = [];
@@ -82,7 +84,7 @@ describe('server lifecycle', () => {
 
   test('server create --nic none --wait: ACTIVE, and a running container with its host name, limits and metadata', async () => {
     const name = `${ctx.prefix}-life`;
-    server = await bootServer(name, { properties: { role: 'worker', 'e2e-run': ctx.prefix } });
+    server = await bootServer(name, { properties: { role: 'worker', 'e2e-run': ctx.prefix }, userData: USER_DATA });
     made.push(server.id);
     expect(server.status).toBe('ACTIVE');
     expect(powerState(server)).toBe(POWER_STATE.RUNNING);
@@ -113,6 +115,13 @@ describe('server lifecycle', () => {
         resources: { VCPU: ctx.flavor.vcpus, MEMORY_MB: ctx.flavor.ramMb, DISK_GB: ctx.flavor.diskGb },
       }),
     ]);
+  });
+
+  test('server create --user-data: the script ran in the container, as root, once', async () => {
+    const s = theServer();
+    const read = async (): Promise<string> => (await run('docker', ['exec', `nova-${s.id}`, 'sh', '-c', 'cat /tmp/e2e-user-data 2>/dev/null || true'])).stdout;
+    await waitFor(async () => (await read()) !== '', { what: 'the user-data script to run', timeoutMs: 30_000, intervalMs: 200 });
+    expect(await read()).toBe(`user-data ran as 0 on ${s['OS-EXT-SRV-ATTR:hostname']}\n`);
   });
 
   test('console log show: what the container printed', async () => {
@@ -152,6 +161,12 @@ describe('server lifecycle', () => {
     expect(c.State.Status).toBe(docker);
     expect(powerStatesFor(c.State)).toContain(powerState(after));
     if (restarts) expect(c.State.StartedAt).not.toBe(before.State.StartedAt);
+  });
+
+  test('the user data did not run again across stop, start and reboots', async () => {
+    const s = theServer();
+    const { stdout } = await run('docker', ['exec', `nova-${s.id}`, 'cat', '/tmp/e2e-user-data']);
+    expect(stdout).toBe(`user-data ran as 0 on ${s['OS-EXT-SRV-ATTR:hostname']}\n`);
   });
 
   test('server image create --wait: a docker-format snapshot that boots again', async () => {

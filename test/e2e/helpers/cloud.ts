@@ -3,6 +3,9 @@
  * OpenStack action goes through the `openstack` CLI, as a user would type it,
  * and every check on the compute host through the `docker` CLI.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { inject } from 'vitest';
 import { run, waitFor } from '../../helpers/services.js';
 import { OpenstackSession } from './openstack-session.js';
@@ -190,10 +193,15 @@ export async function waitForServer(id: string, status: string, timeoutMs = 120_
 class FatalServerError extends Error {}
 
 /** Boots a server from `image` with the shared flavor and waits (CLI `--wait`) for the end state. */
-export async function bootServer(name: string, options: { image?: string; properties?: Record<string, string>; expectError?: boolean } = {}): Promise<ServerView> {
+export async function bootServer(name: string, options: { image?: string; properties?: Record<string, string>; userData?: string; expectError?: boolean } = {}): Promise<ServerView> {
   const ctx = e2e();
   const args = ['server', 'create', '--image', options.image ?? ctx.imageId, '--flavor', ctx.flavor.id, '--nic', 'none'];
   for (const [k, v] of Object.entries(options.properties ?? {})) args.push('--property', `${k}=${v}`);
+  if (options.userData !== undefined) {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'e2e-user-data-')), 'user-data');
+    writeFileSync(file, options.userData);
+    args.push('--user-data', file);
+  }
   // `--wait` exits 1 when the server ends in ERROR: an expected failure is
   // created without it and polled.
   if (!options.expectError) args.push('--wait');
