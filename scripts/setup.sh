@@ -4,7 +4,9 @@
 #   1. Debian packages, installed only when missing: docker.io, rabbitmq-server,
 #      python3-oslo.messaging, busybox-static, iptables, ca-certificates, glance-api
 #      (the test Glance; scripts/start-glance.sh runs it, nothing starts it here)
-#      and python3-glanceclient (the `glance` CLI bench/glance/run.ts compares with).
+#      python3-glanceclient (the `glance` CLI bench/glance/run.ts compares with),
+#      and python3-sahara, python3-oslotest, python3-pytest, patch (sahara-patches/
+#      and its tests).
 #   2. npm dependencies (npm ci, or npm install without a lockfile) when
 #      node_modules is missing or older than package-lock.json.
 #   3. npm run build (TypeScript → dist/), unless --no-build.
@@ -46,7 +48,9 @@ QUIET_FLAG=()
 
 export DEBIAN_FRONTEND=noninteractive
 PACKAGES=(docker.io rabbitmq-server python3-oslo.messaging busybox-static iptables ca-certificates glance-api
-  python3-glanceclient curl)
+  python3-glanceclient curl
+  # sahara-patches/: Sahara 16 to patch, and what its unit tests and ours import (~10 s of apt).
+  python3-sahara python3-oslotest python3-pytest patch)
 # >>> --with-nova (owner: test/e2e) >>>
 # The all-in-one Zed of test/e2e/aio.sh. Not Debian's nova-compute package: it
 # pulls a hypervisor (libvirt/qemu); nova-compute runs from python3-nova.
