@@ -220,18 +220,15 @@ export async function spawnInstance(
         // Files go in before the first start (a converged, never-started container gets them again: the writes are idempotent).
         // User data runs once, after the first start: not again in a container that already ran.
         const firstStart = existing === null || existing.state.status === 'created';
-        if (existing === null) await injectFiles(rt, id, image.id, args, userData?.files ?? [], signal);
-        else if (firstStart) await injectFiles(rt, id, null, args, userData?.files ?? [], signal);
+        if (firstStart) await injectFiles(rt, id, existing === null ? image.id : null, args, userData?.files ?? [], signal);
         if (args.power_on) {
           await rt.engine.startContainer(id, signal);
           await rt.waitRunning(id, `spawn of instance ${uuid}`, signal);
           if (args.admin_password !== null && rt.settings.injectPassword) await setAdminPassword(rt, id, uuid, args.admin_password, signal);
           if (firstStart && userData !== null) startUserData(rt, id, uuid, userData.scripts);
-        } else if (userData !== null && userData.scripts.length > 0) {
-          log.warning('user data not run: the instance was not powered on at spawn');
-        }
-        if (!args.power_on && args.admin_password !== null && rt.settings.injectPassword) {
-          log.warning('admin password not set: the instance was not powered on');
+        } else {
+          if (args.admin_password !== null && rt.settings.injectPassword) log.warning('admin password not set: the instance was not powered on');
+          if (userData !== null && userData.scripts.length > 0) log.warning('user data not run: the instance was not powered on at spawn');
         }
         // Cleared only on success: a crash leaves it for start-up reconciliation.
         await rt.state.clearOperation(uuid);

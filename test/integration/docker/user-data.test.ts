@@ -101,6 +101,19 @@ describe('long scripts', () => {
     await env.driver.backgroundSettled();
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
+
+  it("the service's stop ends the wait for a running script, and the script goes on", async () => {
+    const driver = env.withSettings({});
+    const args = parseSpawnArgs(spawnPayload({ command: 'sleep 3600', instance: { user_data: b64('#!/bin/sh\necho > /tmp/started\nsleep 2\necho done > /tmp/after-stop\n') } }));
+    await driver.spawn(args);
+    // Once it runs: a stop before the exec exists leaves nothing to go on.
+    await waitFor('the script to start', async () => (await dockerExec(`nova-${args.instance.uuid}`, ['sh', '-c', 'test -e /tmp/started && echo yes || true'])).trim() === 'yes');
+    const t0 = Date.now();
+    await driver.stopBackground();
+    expect(Date.now() - t0).toBeLessThan(1_500);
+    expect(env.logs.some((l) => l.includes('the service is stopping') && l.includes(args.instance.uuid))).toBe(true);
+    await waitFor('/tmp/after-stop', async () => (await dockerExec(`nova-${args.instance.uuid}`, ['sh', '-c', 'cat /tmp/after-stop 2>/dev/null || true'])).trim() === 'done');
+  });
 });
 
 describe('run_user_data = false', () => {
