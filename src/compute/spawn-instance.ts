@@ -198,6 +198,7 @@ export async function spawnInstance(
       for (const note of plan.notes) log.info(note);
       const userData = rt.settings.runUserData ? planUserData(args.instance.user_data) : null;
       for (const note of userData?.notes ?? []) log.warning(note);
+      for (const note of userData?.routine ?? []) log.info(note);
       let id: string | null = null;
       try {
         await rt.state.prepare(uuid, rt.settings.manageHostsFile ? hostsFileContent(plan.identity) : null);

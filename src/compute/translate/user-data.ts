@@ -45,11 +45,16 @@ export interface UserDataPlan {
   readonly files: readonly UserDataFile[];
   /** Container paths of the scripts to run as root after start, in order. */
   readonly scripts: readonly string[];
-  /** Parts not run, and why: for the log. */
+  /** Parts not run, and why: for the log, as warnings. */
   readonly notes: readonly string[];
+  /** Heat's own helper parts beside cfn-userdata, not needed here: for the log, as information. */
+  readonly routine: readonly string[];
 }
 
-const EMPTY: UserDataPlan = { files: [], scripts: [], notes: [] };
+const EMPTY: UserDataPlan = { files: [], scripts: [], notes: [], routine: [] };
+
+/** What Heat's HEAT_CFNTOOLS format puts beside cfn-userdata for cloud-init's sake. */
+const HEAT_HELPER_PARTS = new Set(['cloud-config', 'boothook.sh', 'part-handler.py', 'loguserdata.py']);
 
 interface MimePart {
   readonly type: string;
@@ -80,6 +85,7 @@ function planParts(parts: readonly MimePart[], notes: string[]): UserDataPlan {
   const files: UserDataFile[] = [];
   const scripts: string[] = [];
   const hasCfnUserdata = parts.some((p) => p.type === 'text/x-cfninitdata' && p.filename === 'cfn-userdata');
+  const routine: string[] = [];
   let n = 0;
   const addScript = (body: Buffer): void => {
     const path = `${USER_DATA_DIR}/part-${String(++n).padStart(3, '0')}`;
@@ -88,10 +94,13 @@ function planParts(parts: readonly MimePart[], notes: string[]): UserDataPlan {
   };
   for (const p of parts) {
     const what = p.filename === null ? p.type : `${p.type} part ${JSON.stringify(p.filename)}`;
+    if (hasCfnUserdata && p.filename !== null && HEAT_HELPER_PARTS.has(p.filename) && p.type !== 'text/x-cfninitdata') {
+      routine.push(`user data: Heat's ${what} not run: cfn-userdata runs directly`);
+      continue;
+    }
     switch (p.type) {
       case 'text/x-shellscript':
-        if (hasCfnUserdata && p.filename === 'loguserdata.py') notes.push(`user data: ${what} not run: it only runs cfn-userdata, which runs directly`);
-        else addScript(p.body);
+        addScript(p.body);
         break;
       case 'text/x-cfninitdata': {
         if (p.filename === null || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(p.filename)) {
@@ -117,7 +126,7 @@ function planParts(parts: readonly MimePart[], notes: string[]): UserDataPlan {
         notes.push(`user data: ${what} not run: not a script`);
     }
   }
-  return { files, scripts, notes };
+  return { files, scripts, notes, routine };
 }
 
 function isGzip(b: Buffer): boolean {

@@ -41,8 +41,8 @@ describe('planUserData', () => {
       input: b64(HEAT_CFNTOOLS),
       scripts: 1,
       files: [`${HEAT_CFNTOOLS_DIR}/cfn-userdata`, script(1), `${HEAT_CFNTOOLS_DIR}/cfn-metadata-server`],
-      // cloud-config, boothook, part handler, loguserdata.py
-      notes: 4,
+      // cloud-config, boothook, part handler, loguserdata.py: Heat's helpers, logged as routine
+      notes: 0,
     },
     {
       name: 'a multipart with two shell scripts and a text/plain script',
@@ -81,8 +81,16 @@ describe('planUserData', () => {
     expect(run?.content.toString('utf8')).toBe(SAHARA_SCRIPT);
     const cfn = plan.files.find((f) => f.path === `${HEAT_CFNTOOLS_DIR}/cfn-userdata`);
     expect(cfn?.mode).toBe(0o600);
-    expect(plan.notes.join('\n')).toMatch(/cloud-config.*not run/);
-    expect(plan.notes.join('\n')).toMatch(/loguserdata\.py.*not run/);
+    expect(plan.routine).toHaveLength(4);
+    expect(plan.routine.join('\n')).toMatch(/cloud-config.*not run/);
+    expect(plan.routine.join('\n')).toMatch(/loguserdata\.py.*not run/);
+  });
+
+  it("a user's cloud-config beside a script is a warning, not routine", () => {
+    const plan = planUserData(b64(multipart([part('text/cloud-config', 'cloud-config', '#cloud-config\npackages: [htop]\n'), part('text/x-shellscript', 'a.sh', '#!/bin/sh\n')])));
+    expect(plan.scripts).toHaveLength(1);
+    expect(plan.notes).toHaveLength(1);
+    expect(plan.routine).toHaveLength(0);
   });
 
   it('decodes base64 and quoted-printable parts, and CRLF line ends', () => {
