@@ -14,6 +14,9 @@ import { LABEL_MANAGED_BY } from '../../../src/compute/translate/labels.js';
 import { DockerodeEngine } from '../../../src/docker/dockerode-engine.js';
 import { createLogger, type Logger } from '../../../src/log/logger.js';
 import { DOCKER_SOCKET, TEST_IMAGE, run, uniqueName } from '../../helpers/services.js';
+import { baseSettings } from '../../helpers/driver-settings.js';
+
+export { baseSettings };
 
 export { TEST_IMAGE };
 
@@ -31,41 +34,6 @@ export interface DriverEnv {
   cleanup(): Promise<void>;
 }
 
-export function baseSettings(host: string, stateDir: string): DriverSettings {
-  return {
-    host,
-    cpuLimitMode: 'nano_cpus',
-    cpuPeriodUs: 100000,
-    cpuSharesPerVcpu: 1024,
-    swapFromFlavor: true,
-    dhcpDomain: 'novalocal',
-    networkMode: 'bridge',
-    publishAllPorts: false,
-    publishedPorts: [],
-    capAdd: [],
-    privileged: false,
-    allowedFlavorExtraSpecs: [],
-    ulimits: [],
-    init: true,
-    metadataToEnv: true,
-    manageHostsFile: true,
-    stateDir,
-    maxConcurrentOperations: 10,
-    injectKey: true,
-    keyInjectionUser: 'root',
-    injectPassword: false,
-    runUserData: true,
-    userDataTimeoutSeconds: 120,
-    glanceImageRepository: 'glance-image',
-    allowedContainerFormats: ['docker'],
-    softRebootTimeoutSeconds: 10,
-    consoleLogLines: 1000,
-    consoleLogMaxBytes: 102400,
-    startWaitMs: 10_000,
-    startGraceMs: 0,
-    engineIsLocal: true,
-  };
-}
 
 export function createDriverEnv(overrides: Partial<DriverSettings> = {}): DriverEnv {
   const host = uniqueName('ndb-host');
