@@ -2,27 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { parseSpawnArgs } from '../../../../src/compute/payloads.js';
 import { buildCreatePlan, type ContainerSettings } from '../../../../src/compute/translate/create-spec.js';
 import { LABEL_INSTANCE_UUID, LABEL_MANAGED_BY } from '../../../../src/compute/translate/labels.js';
+import { baseSettings } from '../../../helpers/driver-settings.js';
 
 const UUID = '0b6c2d5e-1111-4e2b-8c55-3a2d1c0e9f00';
 const MIB = 1024 * 1024;
 
 const settings: ContainerSettings = {
-  host: 'cmp1',
-  cpuLimitMode: 'nano_cpus',
-  cpuPeriodUs: 100000,
-  cpuSharesPerVcpu: 1024,
-  swapFromFlavor: true,
-  dhcpDomain: 'novalocal',
-  networkMode: 'bridge',
-  publishAllPorts: false,
-  publishedPorts: [],
+  ...baseSettings('cmp1', '/nonexistent'),
   capAdd: ['SYS_ADMIN'],
-  privileged: false,
-  allowedFlavorExtraSpecs: [],
   ulimits: [{ name: 'nofile', soft: 65536, hard: 65536 }],
-  init: true,
-  metadataToEnv: true,
-  manageHostsFile: true,
 };
 
 function payload(over: Record<string, unknown> = {}): Record<string, unknown> {
