@@ -332,7 +332,7 @@ async function direct(d: Direct, name: string): Promise<number> {
     power_on: true,
   });
   const hostsFilePath = path.join(d.dir, uuid, 'hosts');
-  const plan = buildCreatePlan(args, d.settings, { image: d.imageId, hostCpus: d.hostCpus, hostsFilePath });
+  const plan = buildCreatePlan(args, d.settings, { image: d.imageId, hostCpus: d.hostCpus, hostsFilePath, ephemeralDirPath: path.join(d.dir, uuid, 'ephemeral') });
   const body = toCreateBody(plan.spec);
   // Not the service's labels: its reconciliation must never see these.
   body.Labels = { [BENCH_LABEL]: '1' };

@@ -363,7 +363,7 @@ async function directSpawn(ctx: Ctx, uuid: string): Promise<void> {
   const args = parseSpawnArgs(spawnPayload(uuid, ctx.glanceId));
   const dir = path.join(ctx.b.dir, 'direct', uuid);
   const hostsFilePath = path.join(dir, 'hosts');
-  const plan = buildCreatePlan(args, ctx.settings, { image: ctx.imageId, hostCpus: ctx.hostCpus, hostsFilePath });
+  const plan = buildCreatePlan(args, ctx.settings, { image: ctx.imageId, hostCpus: ctx.hostCpus, hostsFilePath, ephemeralDirPath: path.join(dir, 'ephemeral') });
   mkdirSync(dir, { recursive: true });
   writeFileSync(hostsFilePath, hostsFileContent(plan.identity));
   const container = await ctx.docker.createContainer({ name: plan.spec.name, ...toCreateBody(plan.spec) });

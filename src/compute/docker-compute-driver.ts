@@ -11,7 +11,7 @@ import { BridgeError, isBridgeError, toBridgeError } from '../errors/bridge-erro
 import type { Logger } from '../log/logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { DriverSettings } from './driver-settings.js';
-import { availableResources, type AvailableResources, type DiskFigures } from './host-resources.js';
+import { availableResources, localGbFromLabels, type AvailableResources, type DiskFigures } from './host-resources.js';
 import { formatHostUptime } from './host-uptime.js';
 import { InstanceRuntime } from './instance-runtime.js';
 import type {
@@ -31,7 +31,8 @@ import { spawnInstance, type MissingImageHandler } from './spawn-instance.js';
 import type { RequestContext } from '../rpc/rpc-endpoint.js';
 import { containerName } from './translate/container-name.js';
 import { cpuLimits, vcpusFromLimits } from './translate/cpu-limits.js';
-import { LABEL_FLAVOR_ROOT_GB, LABEL_INSTANCE_NAME, LABEL_INSTANCE_UUID, managedFilter } from './translate/labels.js';
+import { ephemeralResizeRefusal } from './translate/ephemeral-storage.js';
+import { LABEL_INSTANCE_NAME, LABEL_INSTANCE_UUID, managedFilter } from './translate/labels.js';
 import { memoryLimits, memoryMbFromLimits } from './translate/memory-limits.js';
 
 /** Nova's hardware.InstanceInfo, as JSON. */
@@ -303,8 +304,11 @@ export class DockerComputeDriver {
       'live_resize',
       async () => {
         const c = await this.rt.require(uuid, signal);
-        const info = await this.rt.info(signal);
         const s = this.settings;
+        const mounted = s.ephemeralMountPoint !== null && c.mounts.some((m) => m.target === s.ephemeralMountPoint);
+        const refusal = ephemeralResizeRefusal(args.flavor.name, args.flavor.ephemeral_gb, s.ephemeralMountPoint, mounted);
+        if (refusal !== null) throw new BridgeError('ERR_CONFLICT', `cannot resize instance ${uuid}: ${refusal}`, { details: { instance_uuid: uuid } });
+        const info = await this.rt.info(signal);
         const cpu = cpuLimits(args.flavor.vcpus, { mode: s.cpuLimitMode, periodUs: s.cpuPeriodUs, sharesPerVcpu: s.cpuSharesPerVcpu, hostCpus: info.ncpu });
         const mem = memoryLimits(args.flavor.memory_mb, args.flavor.swap, s.swapFromFlavor);
         // Growing memory with swap: Docker checks Memory <= MemorySwap on each field, so send both together.
@@ -375,7 +379,7 @@ export class DockerComputeDriver {
     ]);
     let vcpus = 0;
     let memoryMb = 0;
-    let rootGb = 0;
+    let localGb = 0;
     // Limits live in HostConfig (not in the list): inspect a few at a time.
     const queue = [...summaries];
     const worker = async (): Promise<void> => {
@@ -389,8 +393,7 @@ export class DockerComputeDriver {
         }
         vcpus += vcpusFromLimits(c.resources, this.settings.cpuSharesPerVcpu);
         memoryMb += memoryMbFromLimits(c.resources);
-        const gb = Number(c.labels[LABEL_FLAVOR_ROOT_GB] ?? 0);
-        rootGb += Number.isFinite(gb) && gb > 0 ? gb : 0;
+        localGb += localGbFromLabels(c.labels);
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
@@ -403,7 +406,7 @@ export class DockerComputeDriver {
       }
     }
     const cpuModel = this.settings.engineIsLocal ? (os.cpus()[0]?.model ?? null) : null;
-    return availableResources({ host: this.settings.host, info, version, disk, used: { vcpus, memoryMb, rootGb }, cpuModel });
+    return availableResources({ host: this.settings.host, info, version, disk, used: { vcpus, memoryMb, localGb }, cpuModel });
   }
 
   /** The container name an instance gets (for tools and tests). */

@@ -4,6 +4,7 @@
  */
 import type { BridgeConfig } from '../config/options/index.js';
 import type { DockerConnectionOptions } from '../docker/dockerode-engine.js';
+import { parseEphemeralMountPoint } from './translate/ephemeral-storage.js';
 import { parsePortPublication } from './translate/published-ports.js';
 import { parseUlimit } from './translate/ulimits.js';
 import type { ContainerSettings } from './translate/create-spec.js';
@@ -57,6 +58,7 @@ export function driverSettingsFromConfig(config: BridgeConfig): DriverSettings {
     init: c.init,
     metadataToEnv: c.metadata_to_env,
     manageHostsFile: c.manage_hosts_file,
+    ephemeralMountPoint: parseEphemeralMountPoint(c.ephemeral_mount_point),
     stateDir: c.state_dir,
     maxConcurrentOperations: c.max_concurrent_operations,
     injectKey: c.inject_key,

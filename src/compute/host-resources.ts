@@ -6,6 +6,7 @@
 import type { EngineInfo, EngineVersion } from '../docker/docker-engine.js';
 import { novaArchitecture } from './translate/host-arch.js';
 import { convertVersionToInt } from './translate/hypervisor-version.js';
+import { LABEL_FLAVOR_EPHEMERAL_GB, LABEL_FLAVOR_ROOT_GB } from './translate/labels.js';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -21,7 +22,8 @@ export interface DiskFigures {
 export interface UsedFigures {
   readonly vcpus: number;
   readonly memoryMb: number;
-  readonly rootGb: number;
+  /** Flavor disk (root_gb + ephemeral_gb) of our containers. */
+  readonly localGb: number;
 }
 
 /** The dict returned to Nova, with Nova's key names. */
@@ -69,7 +71,7 @@ export function availableResources(i: ResourceInputs): AvailableResources {
     local_gb: i.disk === null ? 0 : Math.floor(i.disk.totalBytes / GIB),
     vcpus_used: i.used.vcpus,
     memory_mb_used: i.used.memoryMb,
-    local_gb_used: i.used.rootGb,
+    local_gb_used: i.used.localGb,
     hypervisor_type: 'docker',
     hypervisor_version: convertVersionToInt(i.version.version || i.info.serverVersion),
     hypervisor_hostname: i.host,
@@ -78,4 +80,17 @@ export function availableResources(i: ResourceInputs): AvailableResources {
     supported_instances: arch === null ? [] : [[arch, 'docker', 'exe']],
     numa_topology: null,
   };
+}
+
+/**
+ * The flavor disk a container accounts for, from its labels: root_gb plus
+ * ephemeral_gb. Missing or malformed labels (containers made before the
+ * ephemeral label existed) count as 0.
+ */
+export function localGbFromLabels(labels: Readonly<Record<string, string>>): number {
+  const gb = (key: string): number => {
+    const n = Number(labels[key] ?? 0);
+    return Number.isFinite(n) && n > 0 ? n : 0;
+  };
+  return gb(LABEL_FLAVOR_ROOT_GB) + gb(LABEL_FLAVOR_EPHEMERAL_GB);
 }

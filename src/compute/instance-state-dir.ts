@@ -2,6 +2,8 @@
  * Per-instance state on the host, under `[compute] state_dir/<uuid>/`:
  *
  * - `hosts`: the instance's /etc/hosts, bind-mounted writable into the container;
+ * - `ephemeral/`: the flavor's ephemeral disk, bind-mounted writable (0755, as
+ *   a fresh filesystem's root, so only the container's root writes to it);
  * - `operation.json`: written while an operation runs, so start-up
  *   reconciliation can tell what a crash interrupted;
  * - `suspended`: present while the instance is suspended (paused by suspend,
@@ -41,6 +43,11 @@ export class InstanceStateDirs {
     return path.join(this.dir(uuid), 'hosts');
   }
 
+  /** The instance's ephemeral disk (a directory bind-mounted at [compute] ephemeral_mount_point). */
+  ephemeralDir(uuid: string): string {
+    return path.join(this.dir(uuid), 'ephemeral');
+  }
+
   /** Creates the state root (0700: it holds instances' files). */
   async ensureRoot(): Promise<void> {
     try {
@@ -52,12 +59,14 @@ export class InstanceStateDirs {
 
   /**
    * Creates the instance's directory and, when `hostsContent` is given, its hosts
-   * file, keeping an existing one (a retried spawn must not undo edits).
+   * file, keeping an existing one (a retried spawn must not undo edits); with
+   * `ephemeral`, its ephemeral directory, keeping what is in it.
    */
-  async prepare(uuid: string, hostsContent: string | null): Promise<void> {
+  async prepare(uuid: string, hostsContent: string | null, options: { ephemeral?: boolean } = {}): Promise<void> {
     const dir = this.dir(uuid);
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
+      if (options.ephemeral === true) await mkdir(this.ephemeralDir(uuid), { recursive: true, mode: 0o755 });
       if (hostsContent !== null) {
         try {
           await writeFile(this.hostsFile(uuid), hostsContent, { flag: 'wx', mode: 0o644 });

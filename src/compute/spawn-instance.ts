@@ -194,14 +194,14 @@ export async function spawnInstance(
     uuid,
     'spawn',
     async ({ image, info }) => {
-      const plan = buildCreatePlan(args, rt.settings, { image: image.id, hostCpus: info.ncpu, hostsFilePath: rt.state.hostsFile(uuid) });
+      const plan = buildCreatePlan(args, rt.settings, { image: image.id, hostCpus: info.ncpu, hostsFilePath: rt.state.hostsFile(uuid), ephemeralDirPath: rt.state.ephemeralDir(uuid) });
       for (const note of plan.notes) log.info(note);
       const userData = rt.settings.runUserData ? planUserData(args.instance.user_data) : null;
       for (const note of userData?.notes ?? []) log.warning(note);
       for (const note of userData?.routine ?? []) log.info(note);
       let id: string | null = null;
       try {
-        await rt.state.prepare(uuid, rt.settings.manageHostsFile ? hostsFileContent(plan.identity) : null);
+        await rt.state.prepare(uuid, rt.settings.manageHostsFile ? hostsFileContent(plan.identity) : null, { ephemeral: plan.ephemeralDir });
         await rt.state.markOperation(uuid, 'spawn');
         let existing: ContainerDetails | null = null;
         try {

@@ -23,6 +23,7 @@ export function baseSettings(host: string, stateDir: string): DriverSettings {
     init: true,
     metadataToEnv: true,
     manageHostsFile: true,
+    ephemeralMountPoint: '/mnt',
     stateDir,
     maxConcurrentOperations: 10,
     injectKey: true,

@@ -9,6 +9,7 @@ import { commandFromImage } from './command.js';
 import { containerName } from './container-name.js';
 import { cpuLimits, type CpuLimitMode } from './cpu-limits.js';
 import { dnsServers } from './dns.js';
+import { ephemeralStorage } from './ephemeral-storage.js';
 import { metadataToEnv } from './environment.js';
 import { hostIdentity, type HostIdentity } from './hostname.js';
 import { hostsFileMount } from './hosts-file.js';
@@ -35,6 +36,8 @@ export interface ContainerSettings {
   readonly init: boolean;
   readonly metadataToEnv: boolean;
   readonly manageHostsFile: boolean;
+  /** Parsed `[compute] ephemeral_mount_point`; null: flavor ephemeral disks are not mounted. */
+  readonly ephemeralMountPoint: string | null;
 }
 
 /** Facts the spec depends on that are not in the payload. */
@@ -45,11 +48,15 @@ export interface CreateContext {
   readonly hostCpus: number;
   /** Host path of the instance's hosts file (used when manageHostsFile). */
   readonly hostsFilePath: string;
+  /** Host path of the instance's ephemeral directory (used when the flavor has ephemeral_gb). */
+  readonly ephemeralDirPath: string;
 }
 
 export interface CreatePlan {
   readonly spec: ContainerCreateSpec;
   readonly identity: HostIdentity;
+  /** True when the spec bind-mounts the ephemeral directory (it must exist before the create). */
+  readonly ephemeralDir: boolean;
   /** Non-fatal notes for the log (skipped metadata, settings that do not apply). */
   readonly notes: readonly string[];
 }
@@ -64,7 +71,9 @@ export function buildCreatePlan(args: SpawnArgs, settings: ContainerSettings, ct
     { capAdd: settings.capAdd, privileged: settings.privileged, allowedFlavorExtraSpecs: settings.allowedFlavorExtraSpecs },
     flavor.extra_specs,
   );
+  const ephemeral = ephemeralStorage(flavor.ephemeral_gb, settings.ephemeralMountPoint, ctx.ephemeralDirPath);
   const notes = [
+    ...(ephemeral.kind === 'none' && ephemeral.note !== null ? [ephemeral.note] : []),
     ...env.skipped.map((s) => `metadata key ${JSON.stringify(s.key)} not exported: ${s.reason}`),
     ...net.ignored.map((s) => `ignored: ${s}`),
   ];
@@ -79,6 +88,7 @@ export function buildCreatePlan(args: SpawnArgs, settings: ContainerSettings, ct
       instanceName: instance.name,
       flavorName: flavor.name,
       rootGb: flavor.root_gb,
+      ephemeralGb: flavor.ephemeral_gb,
       imageId: image.id,
     }),
     hostname: identity.hostname,
@@ -93,9 +103,9 @@ export function buildCreatePlan(args: SpawnArgs, settings: ContainerSettings, ct
     privileged: priv.privileged,
     publishAllPorts: net.publishAllPorts,
     ports: net.ports,
-    mounts: settings.manageHostsFile ? [hostsFileMount(ctx.hostsFilePath)] : [],
+    mounts: [...(settings.manageHostsFile ? [hostsFileMount(ctx.hostsFilePath)] : []), ...(ephemeral.kind === 'mount' ? [ephemeral.mount] : [])],
     ulimits: settings.ulimits,
     init: settings.init,
   };
-  return { spec, identity, notes };
+  return { spec, identity, ephemeralDir: ephemeral.kind === 'mount', notes };
 }

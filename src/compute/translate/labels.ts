@@ -8,6 +8,7 @@ export const LABEL_INSTANCE_UUID = 'org.openstack.nova.instance-uuid';
 export const LABEL_INSTANCE_NAME = 'org.openstack.nova.instance-name';
 export const LABEL_FLAVOR_NAME = 'org.openstack.nova.flavor-name';
 export const LABEL_FLAVOR_ROOT_GB = 'org.openstack.nova.flavor-root-gb';
+export const LABEL_FLAVOR_EPHEMERAL_GB = 'org.openstack.nova.flavor-ephemeral-gb';
 export const LABEL_IMAGE_ID = 'org.openstack.glance.image-id';
 /** Value: the compute host (`[DEFAULT] host`) that manages the container. */
 export const LABEL_MANAGED_BY = 'org.openstack.nova-docker-bridge.host';
@@ -29,6 +30,7 @@ export interface LabelFacts {
   readonly instanceName: string | null;
   readonly flavorName: string | null;
   readonly rootGb: number;
+  readonly ephemeralGb: number;
   readonly imageId: string | null;
 }
 
@@ -44,6 +46,7 @@ export function instanceLabels(f: LabelFacts): Record<string, string> {
     [LABEL_MANAGED_BY]: f.host,
     [LABEL_INSTANCE_UUID]: f.uuid,
     [LABEL_FLAVOR_ROOT_GB]: String(f.rootGb),
+    [LABEL_FLAVOR_EPHEMERAL_GB]: String(f.ephemeralGb),
     [LABEL_INSTANCE_NAME]: f.instanceName ?? '',
     [LABEL_FLAVOR_NAME]: f.flavorName ?? '',
     [LABEL_IMAGE_ID]: f.imageId ?? '',

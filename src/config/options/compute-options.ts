@@ -1,5 +1,6 @@
 import { boolOpt, enumOpt, intOpt, listOpt, stringOpt } from '../option-types.js';
 import { parseCapability } from '../../compute/translate/capabilities.js';
+import { parseEphemeralMountPoint } from '../../compute/translate/ephemeral-storage.js';
 import { FLAVOR_EXTRA_SPEC_KEYS } from '../../compute/translate/flavor-extra-specs.js';
 import { parsePortPublication } from '../../compute/translate/published-ports.js';
 import { parseUlimit } from '../../compute/translate/ulimits.js';
@@ -95,6 +96,15 @@ export const computeSection = {
     manage_hosts_file: boolOpt({
       help: 'Give each container its own /etc/hosts file from state_dir, bind-mounted writable, so edits (Sahara writes cluster entries) survive restarts. Docker otherwise regenerates /etc/hosts on every start.',
       default: true,
+    }),
+    ephemeral_mount_point: stringOpt({
+      help:
+        'Where a flavor\'s ephemeral disk appears in the container, as cloud-init mounts it in a VM: a per-instance directory in state_dir, bind-mounted writable here. Data in it bypasses the overlay filesystem, survives reboots, is left out of snapshots and is deleted with the instance; its size (ephemeral_gb) is counted in local_gb_used but not enforced. Sahara keeps HDFS data in /mnt when a node group has no volumes. Empty: no mount (the data stays in the root filesystem).',
+      default: '/mnt',
+      patternText: 'an absolute path outside the system directories, or empty',
+      validate: (raw) => {
+        parseEphemeralMountPoint(raw);
+      },
     }),
     inject_key: boolOpt({ help: 'Append instance.key_data to the authorized_keys of key_injection_user before the first start.', default: true }),
     key_injection_user: stringOpt({

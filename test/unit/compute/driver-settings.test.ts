@@ -22,6 +22,7 @@ describe('[docker] and [compute] options → driver settings', () => {
       ulimits: [],
       init: true,
       manageHostsFile: true,
+      ephemeralMountPoint: '/mnt',
       injectKey: true,
       keyInjectionUser: 'root',
       injectPassword: false,
@@ -43,6 +44,7 @@ describe('[docker] and [compute] options → driver settings', () => {
         cpu_limit_mode: 'quota',
         network_mode: 'none',
         dhcp_domain: '',
+        ephemeral_mount_point: '',
       },
     });
     const s = driverSettingsFromConfig(c);
@@ -55,7 +57,7 @@ describe('[docker] and [compute] options → driver settings', () => {
       { containerPort: 22, protocol: 'tcp', hostPort: null, hostIp: null },
       { containerPort: 7180, protocol: 'tcp', hostPort: 7180, hostIp: '127.0.0.1' },
     ]);
-    expect(s).toMatchObject({ allowedFlavorExtraSpecs: ['docker:cap_add'], cpuLimitMode: 'quota', networkMode: 'none', dhcpDomain: '', engineIsLocal: false });
+    expect(s).toMatchObject({ allowedFlavorExtraSpecs: ['docker:cap_add'], cpuLimitMode: 'quota', networkMode: 'none', dhcpDomain: '', ephemeralMountPoint: null, engineIsLocal: false });
     expect(dockerConnectionFromConfig(c)).toEqual({ hostUrl: 'tcp://10.0.0.9:2376', caFile: '/etc/ndb/ca.pem', certFile: '/etc/ndb/cert.pem', keyFile: '/etc/ndb/key.pem', apiTimeoutMs: 30_000 });
   });
 
@@ -69,6 +71,8 @@ describe('[docker] and [compute] options → driver settings', () => {
     [{ compute: { state_dir: 'relative/dir' } }, /\[compute\] state_dir = "relative\/dir": must match an absolute path/],
     [{ compute: { dhcp_domain: 'bad_domain!' } }, /\[compute\] dhcp_domain/],
     [{ compute: { key_injection_user: 'Root User' } }, /\[compute\] key_injection_user/],
+    [{ compute: { ephemeral_mount_point: '/etc/data' } }, /\[compute\] ephemeral_mount_point = "\/etc\/data": must not be \/etc or below it/],
+    [{ compute: { ephemeral_mount_point: 'mnt' } }, /\[compute\] ephemeral_mount_point = "mnt": must be an absolute path or empty/],
   ])('refuses %j at load time, naming section and key', (overrides, message) => {
     let err: unknown;
     try {

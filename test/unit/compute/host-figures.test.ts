@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { availableResources, type ResourceInputs } from '../../../src/compute/host-resources.js';
+import { availableResources, localGbFromLabels, type ResourceInputs } from '../../../src/compute/host-resources.js';
 import { formatHostUptime } from '../../../src/compute/host-uptime.js';
 
 const GIB = 1024 ** 3;
@@ -8,7 +8,7 @@ const base: ResourceInputs = {
   info: { name: 'vm', ncpu: 8, memTotalBytes: 16 * GIB + 123, dockerRootDir: '/var/lib/docker', architecture: 'x86_64', operatingSystem: 'Debian', serverVersion: '20.10.24+dfsg1', kernelVersion: '6' },
   version: { version: '20.10.24+dfsg1', apiVersion: '1.41', minApiVersion: '1.12', os: 'linux', arch: 'amd64', kernelVersion: '6' },
   disk: { totalBytes: 100 * GIB + 5, freeBytes: 40.7 * GIB },
-  used: { vcpus: 3, memoryMb: 1536, rootGb: 21 },
+  used: { vcpus: 3, memoryMb: 1536, localGb: 21 },
   cpuModel: 'Intel(R) Xeon(R) CPU X5670 @ 2.93GHz',
 };
 
@@ -64,5 +64,18 @@ describe('formatHostUptime', () => {
     [2 * 86400 + 3 * 3600 + 4 * 60, [0, 0.01, 0.05], ' 09:05:07 up 2 days, 3:04,  load average: 0.00, 0.01, 0.05'],
   ])('%i s', (uptime, load, want) => {
     expect(formatHostUptime(at, uptime, load)).toBe(want);
+  });
+});
+
+describe('localGbFromLabels', () => {
+  it.each([
+    [{ 'org.openstack.nova.flavor-root-gb': '10', 'org.openstack.nova.flavor-ephemeral-gb': '20' }, 30],
+    [{ 'org.openstack.nova.flavor-root-gb': '10' }, 10],
+    [{ 'org.openstack.nova.flavor-ephemeral-gb': '5' }, 5],
+    [{ 'org.openstack.nova.flavor-root-gb': '', 'org.openstack.nova.flavor-ephemeral-gb': 'x' }, 0],
+    [{ 'org.openstack.nova.flavor-root-gb': '-3', 'org.openstack.nova.flavor-ephemeral-gb': 'Infinity' }, 0],
+    [{}, 0],
+  ])('%j → %d GB', (labels, gb) => {
+    expect(localGbFromLabels(labels)).toBe(gb);
   });
 });

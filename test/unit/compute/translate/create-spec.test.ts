@@ -19,7 +19,7 @@ function payload(over: Record<string, unknown> = {}): Record<string, unknown> {
       uuid: UUID,
       name: 'instance-0000000e',
       hostname: 'cdh-worker-1',
-      flavor: { vcpus: 2, memory_mb: 2048, root_gb: 20, swap: 512, extra_specs: { 'docker:privileged': 'true' }, name: 'm1.medium' },
+      flavor: { vcpus: 2, memory_mb: 2048, root_gb: 20, ephemeral_gb: 40, swap: 512, extra_specs: { 'docker:privileged': 'true' }, name: 'm1.medium' },
       metadata: { role: 'worker', PATH: '/evil' },
       system_metadata: {},
     },
@@ -31,7 +31,7 @@ function payload(over: Record<string, unknown> = {}): Record<string, unknown> {
 
 describe('buildCreatePlan', () => {
   it('composes every fragment into one create spec', () => {
-    const plan = buildCreatePlan(parseSpawnArgs(payload()), settings, { image: 'sha256:img', hostCpus: 8, hostsFilePath: `/state/${UUID}/hosts` });
+    const plan = buildCreatePlan(parseSpawnArgs(payload()), settings, { image: 'sha256:img', hostCpus: 8, hostsFilePath: `/state/${UUID}/hosts`, ephemeralDirPath: `/state/${UUID}/ephemeral` });
     expect(plan.spec).toEqual({
       name: `nova-${UUID}`,
       image: 'sha256:img',
@@ -43,6 +43,7 @@ describe('buildCreatePlan', () => {
         'org.openstack.nova.instance-name': 'instance-0000000e',
         'org.openstack.nova.flavor-name': 'm1.medium',
         'org.openstack.nova.flavor-root-gb': '20',
+        'org.openstack.nova.flavor-ephemeral-gb': '40',
         'org.openstack.glance.image-id': 'img-1',
         'org.openstack.nova-docker-bridge.snapshot-image': '',
       },
@@ -56,11 +57,15 @@ describe('buildCreatePlan', () => {
       privileged: false,
       publishAllPorts: false,
       ports: [],
-      mounts: [{ source: `/state/${UUID}/hosts`, target: '/etc/hosts', readOnly: false }],
+      mounts: [
+        { source: `/state/${UUID}/hosts`, target: '/etc/hosts', readOnly: false },
+        { source: `/state/${UUID}/ephemeral`, target: '/mnt', readOnly: false },
+      ],
       ulimits: [{ name: 'nofile', soft: 65536, hard: 65536 }],
       init: true,
     });
     expect(plan.identity.fqdn).toBe('cdh-worker-1.novalocal');
+    expect(plan.ephemeralDir).toBe(true);
     expect(plan.notes).toEqual(['metadata key "PATH" not exported: PATH is reserved']);
   });
 
@@ -68,10 +73,10 @@ describe('buildCreatePlan', () => {
     const plan = buildCreatePlan(
       parseSpawnArgs(payload()),
       { ...settings, cpuLimitMode: 'quota', swapFromFlavor: false, manageHostsFile: false, metadataToEnv: false, networkMode: 'host', capAdd: [], allowedFlavorExtraSpecs: ['docker:privileged'] },
-      { image: 'sha256:img', hostCpus: 8, hostsFilePath: '/unused' },
+      { image: 'sha256:img', hostCpus: 8, hostsFilePath: '/unused', ephemeralDirPath: '/unused-e' },
     );
     expect(plan.spec.resources).toEqual({ cpuPeriodUs: 100000, cpuQuotaUs: 200000, memoryBytes: 2048 * MIB, memorySwapBytes: 2048 * MIB });
-    expect(plan.spec.mounts).toEqual([]);
+    expect(plan.spec.mounts).toEqual([{ source: '/unused-e', target: '/mnt', readOnly: false }]);
     expect(plan.spec.env).toEqual([]);
     expect(plan.spec.networkMode).toBe('host');
     expect(plan.spec.dns).toEqual([]);
@@ -79,15 +84,31 @@ describe('buildCreatePlan', () => {
     expect(plan.notes).toEqual(['ignored: DNS servers from network_info (network_mode host)']);
   });
 
+  it('mounts the ephemeral directory where the operator says, or not at all (with a note)', () => {
+    const ctx = { image: 'i', hostCpus: 1, hostsFilePath: '/h', ephemeralDirPath: '/e' };
+    const elsewhere = buildCreatePlan(parseSpawnArgs(payload()), { ...settings, manageHostsFile: false, ephemeralMountPoint: '/data' }, ctx);
+    expect(elsewhere.spec.mounts).toEqual([{ source: '/e', target: '/data', readOnly: false }]);
+    const off = buildCreatePlan(parseSpawnArgs(payload()), { ...settings, manageHostsFile: false, ephemeralMountPoint: null }, ctx);
+    expect(off.spec.mounts).toEqual([]);
+    expect(off.ephemeralDir).toBe(false);
+    expect(off.notes[0]).toMatch(/ephemeral disk \(40 GB\) not mounted/);
+    const p = payload();
+    (p.instance as { flavor: Record<string, unknown> }).flavor.ephemeral_gb = 0;
+    const none = buildCreatePlan(parseSpawnArgs(p), settings, ctx);
+    expect(none.spec.mounts).toEqual([{ source: '/h', target: '/etc/hosts', readOnly: false }]);
+    expect(none.ephemeralDir).toBe(false);
+    expect(none.spec.labels['org.openstack.nova.flavor-ephemeral-gb']).toBe('0');
+  });
+
   it('keeps the image CMD when there is no os_command_line', () => {
     const p = payload();
     (p.image_meta as Record<string, unknown>).properties = {};
-    expect(buildCreatePlan(parseSpawnArgs(p), settings, { image: 'i', hostCpus: 1, hostsFilePath: '/h' }).spec.cmd).toBeNull();
+    expect(buildCreatePlan(parseSpawnArgs(p), settings, { image: 'i', hostCpus: 1, hostsFilePath: '/h', ephemeralDirPath: '/e' }).spec.cmd).toBeNull();
   });
 
   it('is deterministic', () => {
-    const a = buildCreatePlan(parseSpawnArgs(payload()), settings, { image: 'i', hostCpus: 2, hostsFilePath: '/h' });
-    const b = buildCreatePlan(parseSpawnArgs(payload()), settings, { image: 'i', hostCpus: 2, hostsFilePath: '/h' });
+    const a = buildCreatePlan(parseSpawnArgs(payload()), settings, { image: 'i', hostCpus: 2, hostsFilePath: '/h', ephemeralDirPath: '/e' });
+    const b = buildCreatePlan(parseSpawnArgs(payload()), settings, { image: 'i', hostCpus: 2, hostsFilePath: '/h', ephemeralDirPath: '/e' });
     expect(a).toEqual(b);
   });
 });

@@ -5,6 +5,7 @@ import { convertVersionToInt } from '../../../../src/compute/translate/hyperviso
 import { imageCandidates, type ImageCandidate } from '../../../../src/compute/translate/image-reference.js';
 import {
   LABEL_FLAVOR_NAME,
+  LABEL_FLAVOR_EPHEMERAL_GB,
   LABEL_FLAVOR_ROOT_GB,
   LABEL_IMAGE_ID,
   LABEL_INSTANCE_NAME,
@@ -24,22 +25,24 @@ describe('containerName', () => {
 
 describe('labels', () => {
   it('carries the instance UUID and the managing host', () => {
-    expect(instanceLabels({ host: 'cmp1', uuid: 'u', instanceName: 'instance-0000000e', flavorName: 'm1.small', rootGb: 10, imageId: 'img' })).toEqual({
+    expect(instanceLabels({ host: 'cmp1', uuid: 'u', instanceName: 'instance-0000000e', flavorName: 'm1.small', rootGb: 10, ephemeralGb: 20, imageId: 'img' })).toEqual({
       [LABEL_MANAGED_BY]: 'cmp1',
       [LABEL_INSTANCE_UUID]: 'u',
       [LABEL_INSTANCE_NAME]: 'instance-0000000e',
       [LABEL_FLAVOR_NAME]: 'm1.small',
       [LABEL_FLAVOR_ROOT_GB]: '10',
+      [LABEL_FLAVOR_EPHEMERAL_GB]: '20',
       [LABEL_IMAGE_ID]: 'img',
       [LABEL_SNAPSHOT_IMAGE]: '',
     });
     expect(LABEL_INSTANCE_UUID).toBe('org.openstack.nova.instance-uuid');
   });
   it('sets unknown optional facts empty, so a snapshot image cannot lend another instance\'s values', () => {
-    expect(instanceLabels({ host: 'h', uuid: 'u', instanceName: null, flavorName: null, rootGb: 0, imageId: null })).toEqual({
+    expect(instanceLabels({ host: 'h', uuid: 'u', instanceName: null, flavorName: null, rootGb: 0, ephemeralGb: 0, imageId: null })).toEqual({
       [LABEL_MANAGED_BY]: 'h',
       [LABEL_INSTANCE_UUID]: 'u',
       [LABEL_FLAVOR_ROOT_GB]: '0',
+      [LABEL_FLAVOR_EPHEMERAL_GB]: '0',
       [LABEL_INSTANCE_NAME]: '',
       [LABEL_FLAVOR_NAME]: '',
       [LABEL_IMAGE_ID]: '',
