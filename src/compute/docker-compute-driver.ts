@@ -26,6 +26,7 @@ import type {
 } from './payloads.js';
 import { powerStateFor, type PowerState } from './power-state.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
+import { startPendingUserData } from './run-user-data.js';
 import { snapshotInstance, type SnapshotUploader } from './snapshot-instance.js';
 import { spawnInstance, type MissingImageHandler } from './spawn-instance.js';
 import type { RequestContext } from '../rpc/rpc-endpoint.js';
@@ -179,6 +180,7 @@ export class DockerComputeDriver {
           await this.rt.engine.startContainer(c.id, signal);
         }
         await this.rt.waitRunning(c.id, `${args.reboot_type.toLowerCase()} reboot of instance ${uuid}`, signal);
+        await startPendingUserData(this.rt, c.id, uuid);
         this.log.info('instance rebooted', { instance: uuid, reboot_type: args.reboot_type });
       },
       signal,
@@ -224,6 +226,7 @@ export class DockerComputeDriver {
         else await this.rt.engine.startContainer(c.id, signal);
         await this.rt.state.setSuspended(uuid, false);
         await this.rt.waitRunning(c.id, `power_on of instance ${uuid}`, signal);
+        await startPendingUserData(this.rt, c.id, uuid);
         this.log.info('instance powered on', { instance: uuid });
       },
       signal,
@@ -280,6 +283,7 @@ export class DockerComputeDriver {
           // The Engine restarted while the instance was suspended (a frozen container does not survive that): boot it again.
           await this.rt.engine.startContainer(c.id, signal);
           await this.rt.waitRunning(c.id, `resume of instance ${uuid}`, signal);
+          await startPendingUserData(this.rt, c.id, uuid);
         } else if (c.state.status !== 'running') {
           throw this.notRunning(uuid, operation, c);
         }

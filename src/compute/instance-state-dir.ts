@@ -7,7 +7,10 @@
  * - `operation.json`: written while an operation runs, so start-up
  *   reconciliation can tell what a crash interrupted;
  * - `suspended`: present while the instance is suspended (paused by suspend,
- *   not by pause), so get_info can report SUSPENDED.
+ *   not by pause), so get_info can report SUSPENDED;
+ * - `user-data-pending.json`: the user-data scripts placed in the container
+ *   that have not been started yet (an instance spawned powered off runs them
+ *   at its first start).
  *
  * Docker labels cannot change after create, hence files.
  */
@@ -136,6 +139,35 @@ export class InstanceStateDirs {
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return false;
       throw err;
+    }
+  }
+
+  /** Records the user-data scripts (paths in the container) to run at the instance's next start. */
+  async setPendingUserData(uuid: string, scripts: readonly string[]): Promise<void> {
+    await writeFile(path.join(this.dir(uuid), 'user-data-pending.json'), `${JSON.stringify({ scripts })}\n`, { mode: 0o600 });
+  }
+
+  /**
+   * The pending user-data scripts, removed from the record as they are read
+   * (at most once: a crash after this read loses them rather than running
+   * them twice). null when none are pending.
+   */
+  async takePendingUserData(uuid: string): Promise<string[] | null> {
+    const file = path.join(this.dir(uuid), 'user-data-pending.json');
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return null;
+      throw err;
+    }
+    await this.unlinkQuiet(file);
+    try {
+      const o = JSON.parse(text) as { scripts?: unknown };
+      return Array.isArray(o.scripts) ? o.scripts.filter((s): s is string => typeof s === 'string' && s.startsWith('/')) : [];
+    } catch {
+      // Torn by a crash while it was written: the scripts cannot be named, so none run.
+      return [];
     }
   }
 

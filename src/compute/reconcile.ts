@@ -8,6 +8,8 @@
  *   get_info tells Nova the real state. Their markers are cleared.
  * - A state directory without a container is left over from a spawn that died
  *   before create, or a destroy that died after removing the container: removed.
+ * - A running instance whose user data was recorded but not started (the
+ *   service stopped between the container's start and the scripts') runs it.
  * - A container of ours without a state directory is reported (its hosts file
  *   mount is gone, so it will not start again until destroyed and re-spawned).
  * - A temporary image a snapshot committed (our snapshot label, our host,
@@ -17,6 +19,7 @@
  */
 import type { ContainerSummary } from '../docker/docker-engine.js';
 import type { InstanceRuntime } from './instance-runtime.js';
+import { startPendingUserData } from './run-user-data.js';
 import { isBridgeError } from '../errors/bridge-error.js';
 import { LABEL_INSTANCE_UUID, LABEL_MANAGED_BY, LABEL_SNAPSHOT_IMAGE, managedFilter } from './translate/labels.js';
 
@@ -60,6 +63,10 @@ export async function reconcile(rt: InstanceRuntime, signal?: AbortSignal): Prom
           orphanDirectories.push(uuid);
           log.warning('removed a state directory without a container', { instance: uuid, interrupted_operation: marker?.operation ?? null });
           return;
+        }
+        if (marker?.operation !== 'spawn' && container.state.status === 'running' && (await startPendingUserData(rt, container.id, uuid))) {
+          // Started, but the service stopped before it ran the user data.
+          log.warning('running the user data of an instance a restart interrupted before it ran', { instance: uuid });
         }
         if (marker === null) return;
         if (marker.operation === 'spawn') {

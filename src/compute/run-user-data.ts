@@ -18,6 +18,23 @@ import { USER_DATA_LOG } from './translate/user-data.js';
  */
 const RUN_SCRIPT = 'exec "$1" >>"$2" 2>&1';
 
+/**
+ * Starts the instance's pending user data (recorded at spawn) in the
+ * background, once: called after every successful start of the container,
+ * so an instance spawned powered off runs it at its first power-on. Returns
+ * whether anything was started.
+ */
+export async function startPendingUserData(rt: InstanceRuntime, containerId: string, uuid: string): Promise<boolean> {
+  const scripts = await rt.state.takePendingUserData(uuid);
+  if (scripts === null) return false;
+  if (scripts.length === 0) {
+    rt.logger.warning('user data not run: its record in the state directory was unreadable', { instance: uuid });
+    return false;
+  }
+  startUserData(rt, containerId, uuid, scripts);
+  return true;
+}
+
 /** Starts the scripts in the background; returns at once. */
 export function startUserData(rt: InstanceRuntime, containerId: string, uuid: string, scripts: readonly string[]): void {
   if (scripts.length === 0) return;

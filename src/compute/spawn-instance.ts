@@ -28,7 +28,7 @@ import { hostsFileContent } from './translate/hosts-file.js';
 import { imageCandidates } from './translate/image-reference.js';
 import { isManaged } from './translate/labels.js';
 import { HEAT_CFNTOOLS_DIR, planUserData, USER_DATA_DIR, type UserDataFile } from './translate/user-data.js';
-import { startUserData } from './run-user-data.js';
+import { startPendingUserData } from './run-user-data.js';
 
 const MAX_READ_BYTES = 1024 * 1024;
 
@@ -221,15 +221,19 @@ export async function spawnInstance(
         // Files go in before the first start (a converged, never-started container gets them again: the writes are idempotent).
         // User data runs once, after the first start: not again in a container that already ran.
         const firstStart = existing === null || existing.state.status === 'created';
-        if (firstStart) await injectFiles(rt, id, existing === null ? image.id : null, args, userData?.files ?? [], signal);
+        if (firstStart) {
+          await injectFiles(rt, id, existing === null ? image.id : null, args, userData?.files ?? [], signal);
+          // Recorded, not just run after the start below: an instance spawned powered off runs it at its first power-on.
+          if (userData !== null && userData.scripts.length > 0) await rt.state.setPendingUserData(uuid, userData.scripts);
+        }
         if (args.power_on) {
           await rt.engine.startContainer(id, signal);
           await rt.waitRunning(id, `spawn of instance ${uuid}`, signal);
           if (args.admin_password !== null && rt.settings.injectPassword) await setAdminPassword(rt, id, uuid, args.admin_password, signal);
-          if (firstStart && userData !== null) startUserData(rt, id, uuid, userData.scripts);
+          await startPendingUserData(rt, id, uuid);
         } else {
           if (args.admin_password !== null && rt.settings.injectPassword) log.warning('admin password not set: the instance was not powered on');
-          if (userData !== null && userData.scripts.length > 0) log.warning('user data not run: the instance was not powered on at spawn');
+          if (firstStart && userData !== null && userData.scripts.length > 0) log.info('user data will run at the instance\'s first power-on');
         }
         // Cleared only on success: a crash leaves it for start-up reconciliation.
         await rt.state.clearOperation(uuid);

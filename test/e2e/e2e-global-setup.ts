@@ -14,8 +14,9 @@ const AIO = `${REPO_ROOT}test/e2e/aio.sh`;
 const NAME_ROOT = 'e2e-';
 /** Leftovers of runs older than this (a killed run never tore down) are removed. */
 const STALE_MS = 60 * 60 * 1000;
-const FLAVOR: Omit<E2eFlavor, 'id'> = { name: 'e2e.tiny', vcpus: 1, ramMb: 96, diskGb: 1 };
-const RESIZE_FLAVOR: Omit<E2eFlavor, 'id'> = { name: 'e2e.small', vcpus: 2, ramMb: 128, diskGb: 1 };
+const FLAVOR: Omit<E2eFlavor, 'id'> = { name: 'e2e.tiny', vcpus: 1, ramMb: 96, diskGb: 1, ephemeralGb: 0 };
+const RESIZE_FLAVOR: Omit<E2eFlavor, 'id'> = { name: 'e2e.small', vcpus: 2, ramMb: 128, diskGb: 1, ephemeralGb: 0 };
+const EPHEMERAL_FLAVOR: Omit<E2eFlavor, 'id'> = { name: 'e2e.ephemeral', vcpus: 1, ramMb: 96, diskGb: 1, ephemeralGb: 2 };
 const CONSOLE_MARKER = 'e2e-console-ready';
 /**
  * The image's command: prints a console line with the host name, then idles.
@@ -40,6 +41,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await removeStale(env, cloudsYaml, started);
   const flavor = await ensureFlavor(env, FLAVOR);
   const resizeFlavor = await ensureFlavor(env, RESIZE_FLAVOR);
+  const ephemeralFlavor = await ensureFlavor(env, EPHEMERAL_FLAVOR);
   const image = await importImage(env, `${prefix}-busybox`);
 
   const context: E2eContext = {
@@ -49,6 +51,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     dockerImageId: image.dockerImageId,
     flavor,
     resizeFlavor,
+    ephemeralFlavor,
     prefix,
     consoleMarker: CONSOLE_MARKER,
   };
@@ -86,12 +89,12 @@ async function osJson<T>(env: NodeJS.ProcessEnv, args: string[]): Promise<T> {
 
 /** A shared flavor, created once and reused by later runs (recreated if its sizes differ). */
 async function ensureFlavor(env: NodeJS.ProcessEnv, want: Omit<E2eFlavor, 'id'>): Promise<E2eFlavor> {
-  const rows = await osJson<Array<{ ID: string; Name: string; RAM: number; Disk: number; VCPUs: number }>>(env, ['flavor', 'list', '--all']);
+  const rows = await osJson<Array<{ ID: string; Name: string; RAM: number; Disk: number; Ephemeral: number; VCPUs: number }>>(env, ['flavor', 'list', '--all']);
   const found = rows.find((f) => f.Name === want.name);
-  if (found && found.RAM === want.ramMb && found.Disk === want.diskGb && found.VCPUs === want.vcpus) return { ...want, id: found.ID };
+  if (found && found.RAM === want.ramMb && found.Disk === want.diskGb && found.Ephemeral === want.ephemeralGb && found.VCPUs === want.vcpus) return { ...want, id: found.ID };
   if (found) await os(env, ['flavor', 'delete', found.ID]);
   const made = await osJson<{ id: string }>(env, [
-    'flavor', 'create', '--vcpus', String(want.vcpus), '--ram', String(want.ramMb), '--disk', String(want.diskGb), want.name,
+    'flavor', 'create', '--vcpus', String(want.vcpus), '--ram', String(want.ramMb), '--disk', String(want.diskGb), '--ephemeral', String(want.ephemeralGb), want.name,
   ]);
   return { ...want, id: made.id };
 }

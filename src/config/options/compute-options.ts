@@ -119,7 +119,7 @@ export const computeSection = {
     }),
     run_user_data: boolOpt({
       help:
-        'Run the instance\'s user data after its first start, as cloud-init would in a VM: a script (#!), or the scripts of a MIME multipart (Heat\'s formats: x-shellscript parts and cfn-userdata; x-cfninitdata parts are written to /var/lib/heat-cfntools), optionally gzipped. Runs as root with /bin/sh, once per instance, in the background (the instance is ACTIVE meanwhile); output goes to /var/lib/nova-docker-bridge/user-data/output.log in the container. cloud-config and other cloud-init formats are not understood (logged). Sahara needs this: its cluster key and Heat\'s wait-condition notification arrive only in user data. Turn off for images that run cloud-init themselves.',
+        'Run the instance\'s user data after its first start, as cloud-init would in a VM: a script (#!), or the scripts of a MIME multipart (Heat\'s formats: x-shellscript parts and cfn-userdata; x-cfninitdata parts are written to /var/lib/heat-cfntools), optionally gzipped. Runs as root with /bin/sh, once per instance (at its first start: for an instance spawned powered off, its first power-on), in the background (the instance is ACTIVE meanwhile); output goes to /var/lib/nova-docker-bridge/user-data/output.log in the container. cloud-config and other cloud-init formats are not understood (logged). Sahara needs this: its cluster key and Heat\'s wait-condition notification arrive only in user data. Turn off for images that run cloud-init themselves.',
       default: true,
     }),
     user_data_timeout: intOpt({

@@ -24,6 +24,8 @@ export interface E2eContext {
   readonly flavor: E2eFlavor;
   /** A bigger flavor to resize to. */
   readonly resizeFlavor: E2eFlavor;
+  /** The shared flavor's sizes plus an ephemeral disk. */
+  readonly ephemeralFlavor: E2eFlavor;
   /** Prefix of every name this run creates (servers, images): `e2e-<run id>`. */
   readonly prefix: string;
   /** The line the image's command prints first (console log check). */
@@ -37,6 +39,7 @@ export interface E2eFlavor {
   readonly vcpus: number;
   readonly ramMb: number;
   readonly diskGb: number;
+  readonly ephemeralGb: number;
 }
 
 declare module 'vitest' {
@@ -192,10 +195,10 @@ export async function waitForServer(id: string, status: string, timeoutMs = 120_
 
 class FatalServerError extends Error {}
 
-/** Boots a server from `image` with the shared flavor and waits (CLI `--wait`) for the end state. */
-export async function bootServer(name: string, options: { image?: string; properties?: Record<string, string>; userData?: string; expectError?: boolean } = {}): Promise<ServerView> {
+/** Boots a server from `image` with the shared flavor (or `flavor`) and waits (CLI `--wait`) for the end state. */
+export async function bootServer(name: string, options: { image?: string; flavor?: E2eFlavor; properties?: Record<string, string>; userData?: string; expectError?: boolean } = {}): Promise<ServerView> {
   const ctx = e2e();
-  const args = ['server', 'create', '--image', options.image ?? ctx.imageId, '--flavor', ctx.flavor.id, '--nic', 'none'];
+  const args = ['server', 'create', '--image', options.image ?? ctx.imageId, '--flavor', (options.flavor ?? ctx.flavor).id, '--nic', 'none'];
   for (const [k, v] of Object.entries(options.properties ?? {})) args.push('--property', `${k}=${v}`);
   if (options.userData !== undefined) {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'e2e-user-data-')), 'user-data');
@@ -247,6 +250,7 @@ export interface ContainerView {
   State: { Status: string; Running: boolean; Paused: boolean; StartedAt: string; ExitCode: number };
   Config: { Hostname: string; Env: string[] | null; Cmd: string[] | null; Labels: Record<string, string> | null };
   HostConfig: { NanoCpus: number; CpuQuota: number; CpuPeriod: number; CpuShares: number; Memory: number };
+  Mounts: Array<{ Type: string; Source: string; Destination: string; RW: boolean }> | null;
 }
 
 /** Containers of a Nova instance, found by the label the service puts on them. */

@@ -1,12 +1,16 @@
 /**
  * User data on the real dockerd: Heat's MIME user data (what Sahara sends:
  * its cluster key and the wait-condition call in cfn-userdata) runs once as
- * root after the first start, not again on reboot; a script that outlives our
+ * root after the first start (for a server created stopped, at its first
+ * power-on), not again on reboot; a script that outlives our
  * wait goes on; a destroy ends the wait; run_user_data = false runs nothing.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSpawnArgs } from '../../../src/compute/payloads.js';
 import { HEAT_CFNTOOLS_DIR, USER_DATA_LOG } from '../../../src/compute/translate/user-data.js';
+import { run } from '../../helpers/services.js';
 import { createDriverEnv, dockerExec, spawnPayload, type DriverEnv } from './driver-test-env.js';
 
 let env: DriverEnv;
@@ -113,6 +117,45 @@ describe('long scripts', () => {
     expect(Date.now() - t0).toBeLessThan(1_500);
     expect(env.logs.some((l) => l.includes('the service is stopping') && l.includes(args.instance.uuid))).toBe(true);
     await waitFor('/tmp/after-stop', async () => (await dockerExec(`nova-${args.instance.uuid}`, ['sh', '-c', 'cat /tmp/after-stop 2>/dev/null || true'])).trim() === 'done');
+  });
+});
+
+describe('an instance spawned powered off', () => {
+  const once = b64('#!/bin/sh\necho ran >> /tmp/runs\n');
+
+  it('runs its user data at the first power_on, once: not at the next power cycle or reboot', async () => {
+    const args = parseSpawnArgs(spawnPayload({ command: 'sleep 3600', instance: { user_data: once }, extra: { power_on: false } }));
+    const name = `nova-${args.instance.uuid}`;
+    const pending = path.join(env.stateDir, args.instance.uuid, 'user-data-pending.json');
+    await env.driver.spawn(args);
+    expect((await env.docker.getContainer(name).inspect()).State.Status).toBe('created');
+    expect(existsSync(pending)).toBe(true);
+    expect(env.logs.some((l) => l.includes('user data will run at the instance') && l.includes(args.instance.uuid))).toBe(true);
+    await env.driver.power_on({ instance: args.instance });
+    await env.driver.backgroundSettled();
+    expect(await dockerExec(name, ['cat', '/tmp/runs'])).toBe('ran\n');
+    expect(existsSync(pending)).toBe(false);
+    await env.driver.power_off({ instance: args.instance, timeout: 0, retry_interval: 0 });
+    await env.driver.power_on({ instance: args.instance });
+    await env.driver.reboot({ instance: args.instance, reboot_type: 'HARD' });
+    await env.driver.backgroundSettled();
+    expect(await dockerExec(name, ['cat', '/tmp/runs'])).toBe('ran\n');
+  });
+
+  it('started while the service was down: init_host runs the user data it had not run', async () => {
+    const args = parseSpawnArgs(spawnPayload({ command: 'sleep 3600', instance: { user_data: once }, extra: { power_on: false } }));
+    const name = `nova-${args.instance.uuid}`;
+    await env.driver.spawn(args);
+    // What a service stopped between the container's start and the scripts' leaves.
+    await run('docker', ['start', name]);
+    expect(await dockerExec(name, ['sh', '-c', 'cat /tmp/runs 2>/dev/null || true'])).toBe('');
+    await env.driver.init_host({ host: env.host });
+    await env.driver.backgroundSettled();
+    expect(await dockerExec(name, ['cat', '/tmp/runs'])).toBe('ran\n');
+    expect(env.logs.some((l) => l.includes('a restart interrupted before it ran') && l.includes(args.instance.uuid))).toBe(true);
+    await env.driver.init_host({ host: env.host });
+    await env.driver.backgroundSettled();
+    expect(await dockerExec(name, ['cat', '/tmp/runs'])).toBe('ran\n');
   });
 });
 
