@@ -43,6 +43,7 @@ for _name, _code in (
     ('Docker', 'ERR_DOCKER'),
     ('GlanceUnavailable', 'ERR_GLANCE_UNAVAILABLE'),
     ('Glance', 'ERR_GLANCE'),
+    ('VifPlugFailed', 'ERR_VIF_PLUG_FAILED'),
     ('DeployFailed', 'ERR_DEPLOY_FAILED'),
     ('PowerOffFailed', 'ERR_POWER_OFF_FAILED'),
     ('Timeout', 'ERR_TIMEOUT'),

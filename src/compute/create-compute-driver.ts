@@ -5,6 +5,7 @@
  */
 import type { BridgeConfig } from '../config/options/index.js';
 import { DockerodeEngine } from '../docker/dockerode-engine.js';
+import { Iproute2HostNetwork } from '../host-network/iproute2-host-network.js';
 import type { Logger } from '../log/logger.js';
 import { DockerComputeDriver, type SnapshotUploader } from './docker-compute-driver.js';
 import { dockerConnectionFromConfig, driverSettingsFromConfig } from './driver-settings.js';
@@ -33,9 +34,12 @@ export function createComputeDriver(
   options: { engine?: DockerodeEngine; fetchMissingImage?: MissingImageHandler; uploadSnapshot?: SnapshotUploader } = {},
 ): ComputeService {
   const engine = options.engine ?? createDockerEngine(config, logger);
+  const settings = driverSettingsFromConfig(config);
   const driver = new DockerComputeDriver({
     engine,
-    settings: driverSettingsFromConfig(config),
+    settings,
+    // A remote Engine's containers are not in this machine's process table.
+    ...(settings.engineIsLocal ? { hostNetwork: new Iproute2HostNetwork() } : {}),
     logger: logger.child({}, 'compute'),
     ...(options.fetchMissingImage ? { fetchMissingImage: options.fetchMissingImage } : {}),
     ...(options.uploadSnapshot ? { uploadSnapshot: options.uploadSnapshot } : {}),

@@ -8,9 +8,11 @@ import os from 'node:os';
 import { statfs } from 'node:fs/promises';
 import type { ContainerDetails, DockerEngine } from '../docker/docker-engine.js';
 import { BridgeError, isBridgeError, toBridgeError } from '../errors/bridge-error.js';
+import type { HostNetwork } from '../host-network/host-network.js';
 import type { Logger } from '../log/logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { DriverSettings } from './driver-settings.js';
+import { afterStart } from './after-start.js';
 import { availableResources, localGbFromLabels, type AvailableResources, type DiskFigures } from './host-resources.js';
 import { formatHostUptime } from './host-uptime.js';
 import { InstanceRuntime } from './instance-runtime.js';
@@ -26,7 +28,6 @@ import type {
 } from './payloads.js';
 import { powerStateFor, type PowerState } from './power-state.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
-import { startPendingUserData } from './run-user-data.js';
 import { snapshotInstance, type SnapshotUploader } from './snapshot-instance.js';
 import { spawnInstance, type MissingImageHandler } from './spawn-instance.js';
 import type { RequestContext } from '../rpc/rpc-endpoint.js';
@@ -61,6 +62,8 @@ export interface DriverDeps {
   readonly fetchMissingImage?: MissingImageHandler;
   /** Streams a snapshot's committed image into Glance; without it snapshot is ERR_NOT_SUPPORTED. */
   readonly uploadSnapshot?: SnapshotUploader;
+  /** The host's network stack, for network_mode neutron (required then). */
+  readonly hostNetwork?: HostNetwork;
 }
 
 export type { SnapshotUploader } from './snapshot-instance.js';
@@ -84,7 +87,10 @@ export class DockerComputeDriver {
   private readonly uploadSnapshot: SnapshotUploader | undefined;
 
   constructor(deps: DriverDeps) {
-    this.rt = new InstanceRuntime(deps.engine, deps.settings, deps.logger, deps.clock ?? systemClock);
+    if (deps.settings.networkMode === 'neutron' && deps.hostNetwork === undefined) {
+      throw new BridgeError('ERR_CONFIG_INVALID', '[compute] network_mode = neutron needs the Docker Engine on this machine ([docker] host_url = unix://…): Neutron ports are plugged into containers\' network namespaces from here');
+    }
+    this.rt = new InstanceRuntime(deps.engine, deps.settings, deps.logger, deps.clock ?? systemClock, deps.hostNetwork ?? null);
     this.statDisk = deps.statDisk ?? statfsDisk;
     this.fetchMissingImage = deps.fetchMissingImage;
     this.uploadSnapshot = deps.uploadSnapshot;
@@ -126,6 +132,7 @@ export class DockerComputeDriver {
     const version = await this.rt.engine.connect(signal);
     await this.rt.info(signal, true);
     await this.rt.state.ensureRoot();
+    if (this.settings.networkMode === 'neutron') await this.rt.hostNetwork?.check(signal);
     const report = await reconcile(this.rt, signal);
     this.log.info('host initialized', {
       engine_version: version.version,
@@ -179,8 +186,7 @@ export class DockerComputeDriver {
           }
           await this.rt.engine.startContainer(c.id, signal);
         }
-        await this.rt.waitRunning(c.id, `${args.reboot_type.toLowerCase()} reboot of instance ${uuid}`, signal);
-        await startPendingUserData(this.rt, c.id, uuid);
+        await afterStart(this.rt, uuid, await this.rt.waitRunning(c.id, `${args.reboot_type.toLowerCase()} reboot of instance ${uuid}`, signal), signal);
         this.log.info('instance rebooted', { instance: uuid, reboot_type: args.reboot_type });
       },
       signal,
@@ -225,8 +231,7 @@ export class DockerComputeDriver {
         if (c.state.paused) await this.rt.engine.unpauseContainer(c.id, signal);
         else await this.rt.engine.startContainer(c.id, signal);
         await this.rt.state.setSuspended(uuid, false);
-        await this.rt.waitRunning(c.id, `power_on of instance ${uuid}`, signal);
-        await startPendingUserData(this.rt, c.id, uuid);
+        await afterStart(this.rt, uuid, await this.rt.waitRunning(c.id, `power_on of instance ${uuid}`, signal), signal);
         this.log.info('instance powered on', { instance: uuid });
       },
       signal,
@@ -282,8 +287,7 @@ export class DockerComputeDriver {
         } else if (operation === 'resume' && (c.state.status === 'exited' || c.state.status === 'created') && (await this.rt.state.isSuspended(uuid))) {
           // The Engine restarted while the instance was suspended (a frozen container does not survive that): boot it again.
           await this.rt.engine.startContainer(c.id, signal);
-          await this.rt.waitRunning(c.id, `resume of instance ${uuid}`, signal);
-          await startPendingUserData(this.rt, c.id, uuid);
+          await afterStart(this.rt, uuid, await this.rt.waitRunning(c.id, `resume of instance ${uuid}`, signal), signal);
         } else if (c.state.status !== 'running') {
           throw this.notRunning(uuid, operation, c);
         }

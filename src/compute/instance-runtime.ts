@@ -11,6 +11,7 @@ import { withDeadline } from '../util/abort.js';
 import type { Clock } from '../util/clock.js';
 import { KeyedMutex } from '../util/keyed-mutex.js';
 import { Semaphore } from '../util/semaphore.js';
+import type { HostNetwork } from '../host-network/host-network.js';
 import type { DriverSettings } from './driver-settings.js';
 import { ImageFileCache } from './image-file-cache.js';
 import { InstanceStateDirs } from './instance-state-dir.js';
@@ -35,6 +36,8 @@ export class InstanceRuntime {
     readonly settings: DriverSettings,
     readonly logger: Logger,
     readonly clock: Clock,
+    /** The host's network stack (plugging Neutron ports); null when the Engine is elsewhere. */
+    readonly hostNetwork: HostNetwork | null = null,
   ) {
     this.state = new InstanceStateDirs(settings.stateDir);
     this.slots = new Semaphore(settings.maxConcurrentOperations);
@@ -202,7 +205,23 @@ export class InstanceRuntime {
       }
     }
     if (foreign) this.logger.warning('container with the instance\'s name is not managed by this service: left alone', { instance: uuid, container: foreign.name });
+    await this.unplugQuietly(uuid, signal);
     await this.state.remove(uuid);
     return { removedContainer: removed, foreign: foreign?.name ?? null };
+  }
+
+  /**
+   * Deletes the host ends of the instance's veth pairs. They normally vanish
+   * with the container's namespace; this catches one a crash or a namespace
+   * that outlived its process left. Never fails the removal (logged).
+   */
+  private async unplugQuietly(uuid: string, signal: AbortSignal): Promise<void> {
+    if (this.hostNetwork === null) return;
+    try {
+      const interfaces = await this.state.readNetworkPlan(uuid);
+      if (interfaces !== null && interfaces.length > 0) await this.hostNetwork.unplug(interfaces.map((i) => i.hostDevice), signal);
+    } catch (err) {
+      this.logger.warning('could not remove the instance\'s host network devices', { instance: uuid, err });
+    }
   }
 }

@@ -8,6 +8,11 @@
  *   reconciliation can tell what a crash interrupted;
  * - `suspended`: present while the instance is suspended (paused by suspend,
  *   not by pause), so get_info can report SUSPENDED;
+ * - `network.json`: the interfaces planned from network_info at spawn
+ *   (network_mode neutron), plugged again after every start: a container's
+ *   network namespace, and the veth pairs in it, end with its process;
+ * - `network-pid`: the container process they were last plugged into (a
+ *   power_on of a paused or running container must not plug them twice);
  * - `user-data-pending.json`: the user-data scripts placed in the container
  *   that have not been started yet (an instance spawned powered off runs them
  *   at its first start).
@@ -17,6 +22,7 @@
 import { mkdir, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BridgeError } from '../errors/bridge-error.js';
+import type { InterfacePlan } from '../host-network/host-network.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -138,6 +144,45 @@ export class InstanceStateDirs {
       return true;
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return false;
+      throw err;
+    }
+  }
+
+  /** Records the interfaces to plug after every start of the instance. */
+  async setNetworkPlan(uuid: string, interfaces: readonly InterfacePlan[]): Promise<void> {
+    await writeFile(path.join(this.dir(uuid), 'network.json'), `${JSON.stringify({ interfaces })}\n`, { mode: 0o600 });
+  }
+
+  /** The recorded interfaces; null when the instance has none (not spawned with network_mode neutron). */
+  async readNetworkPlan(uuid: string): Promise<InterfacePlan[] | null> {
+    let text: string;
+    try {
+      text = await readFile(path.join(this.dir(uuid), 'network.json'), 'utf8');
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return null;
+      throw err;
+    }
+    try {
+      const o = JSON.parse(text) as { interfaces?: unknown };
+      if (!Array.isArray(o.interfaces)) throw new Error('no interfaces list');
+      return o.interfaces as InterfacePlan[];
+    } catch (err) {
+      throw new BridgeError('ERR_VIF_PLUG_FAILED', `the network record of instance ${uuid} is unreadable (${(err as Error).message}): rebuild or re-create the server`, { cause: err });
+    }
+  }
+
+  /** Records which container process the interfaces were last plugged into. */
+  async setPluggedPid(uuid: string, pid: number): Promise<void> {
+    await writeFile(path.join(this.dir(uuid), 'network-pid'), `${pid}\n`, { mode: 0o600 });
+  }
+
+  /** The process the interfaces were last plugged into; 0 when never (or unreadable). */
+  async pluggedPid(uuid: string): Promise<number> {
+    try {
+      const n = Number((await readFile(path.join(this.dir(uuid), 'network-pid'), 'utf8')).trim());
+      return Number.isSafeInteger(n) && n > 0 ? n : 0;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return 0;
       throw err;
     }
   }

@@ -55,6 +55,8 @@ function classFor(code: ErrorCode, operation: string | undefined): Mapped {
       return { cls: 'InstanceDeployFailure', httpCode: 500 };
     case 'ERR_POWER_OFF_FAILED':
       return { cls: 'InstancePowerOffFailure', httpCode: 500 };
+    case 'ERR_VIF_PLUG_FAILED':
+      return { cls: 'VirtualInterfacePlugException', httpCode: 500 };
     default:
       break;
   }

@@ -48,6 +48,7 @@ export const LIMITS = {
   subnetsPerVif: 16,
   dnsPerSubnet: 16,
   ipsPerSubnet: 64,
+  routesPerSubnet: 64,
   imageProperties: 512,
 } as const;
 
@@ -101,8 +102,18 @@ export interface ImageMeta {
 
 /** The parts of one Nova VIF (network model) the driver reads. */
 export interface Vif {
+  /** The Neutron port ID. */
   readonly id: string | null;
+  /** The port's MAC address. */
   readonly address: string | null;
+  /** VIF type Neutron bound the port with ("bridge" for Linux bridge, "ovs", …). */
+  readonly type: string | null;
+  /** Host device name Neutron's agent expects (tap + 11 characters of the port ID). */
+  readonly devname: string | null;
+  /** network.bridge: the host bridge to plug into (brq… for Linux bridge). */
+  readonly bridge: string | null;
+  /** network.meta.mtu */
+  readonly mtu: number | null;
   readonly subnets: readonly Subnet[];
 }
 
@@ -110,6 +121,15 @@ export interface Subnet {
   readonly cidr: string | null;
   readonly dns: readonly string[];
   readonly ips: readonly string[];
+  /** gateway.address */
+  readonly gateway: string | null;
+  /** Host routes of the subnet. */
+  readonly routes: readonly SubnetRoute[];
+}
+
+export interface SubnetRoute {
+  readonly cidr: string;
+  readonly gateway: string;
 }
 
 /** One `injected_files` entry, decoded. */
@@ -228,9 +248,14 @@ export function parseNetworkInfo(v: unknown, field = 'network_info'): Vif[] {
     const vif = reqObject(raw, vf);
     const network = optObject(vif.network, `${vf}.network`);
     const subnets = network === null ? [] : optArray(network.subnets, `${vf}.network.subnets`, LIMITS.subnetsPerVif);
+    const meta = network === null ? null : optObject(network.meta, `${vf}.network.meta`);
     return {
       id: optString(vif.id, `${vf}.id`, { max: 255 }),
       address: optString(vif.address, `${vf}.address`, { max: 64 }),
+      type: optString(vif.type, `${vf}.type`, { max: 64 }),
+      devname: optString(vif.devname, `${vf}.devname`, { max: 64 }),
+      bridge: network === null ? null : optString(network.bridge, `${vf}.network.bridge`, { max: 64 }),
+      mtu: meta === null || meta.mtu === undefined || meta.mtu === null ? null : reqInt(meta.mtu, `${vf}.network.meta.mtu`, { min: 68, max: 65535 }),
       subnets: subnets.map((s, j) => parseSubnet(s, `${vf}.network.subnets[${j}]`)),
     };
   });
@@ -244,10 +269,18 @@ function parseSubnet(v: unknown, field: string): Subnet {
     if (isIP(addr) === 0) throw invalid(`${f}.address`, `must be an IP address, got ${JSON.stringify(addr)}`);
     return addr;
   };
+  const gateway = optObject(s.gateway, `${field}.gateway`);
   return {
     cidr: optString(s.cidr, `${field}.cidr`, { max: 64 }),
     dns: optArray(s.dns, `${field}.dns`, LIMITS.dnsPerSubnet).map((d, k) => ipOf(d, `${field}.dns[${k}]`)),
     ips: optArray(s.ips, `${field}.ips`, LIMITS.ipsPerSubnet).map((d, k) => ipOf(d, `${field}.ips[${k}]`)),
+    // Nova's model has {"address": null} for a subnet without a gateway.
+    gateway: gateway === null || gateway.address === null || gateway.address === undefined ? null : ipOf(gateway, `${field}.gateway`),
+    routes: optArray(s.routes, `${field}.routes`, LIMITS.routesPerSubnet).map((r, k) => {
+      const rf = `${field}.routes[${k}]`;
+      const route = reqObject(r, rf);
+      return { cidr: reqString(route.cidr, `${rf}.cidr`, { max: 64 }), gateway: ipOf(route.gateway, `${rf}.gateway`) };
+    }),
   };
 }
 

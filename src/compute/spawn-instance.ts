@@ -28,6 +28,7 @@ import { hostsFileContent } from './translate/hosts-file.js';
 import { imageCandidates } from './translate/image-reference.js';
 import { isManaged } from './translate/labels.js';
 import { HEAT_CFNTOOLS_DIR, planUserData, USER_DATA_DIR, type UserDataFile } from './translate/user-data.js';
+import { plugInstanceNetwork } from './after-start.js';
 import { startPendingUserData } from './run-user-data.js';
 
 const MAX_READ_BYTES = 1024 * 1024;
@@ -221,6 +222,7 @@ export async function spawnInstance(
         // Files go in before the first start (a converged, never-started container gets them again: the writes are idempotent).
         // User data runs once, after the first start: not again in a container that already ran.
         const firstStart = existing === null || existing.state.status === 'created';
+        if (plan.interfaces.length > 0) await rt.state.setNetworkPlan(uuid, plan.interfaces);
         if (firstStart) {
           await injectFiles(rt, id, existing === null ? image.id : null, args, userData?.files ?? [], signal);
           // Recorded, not just run after the start below: an instance spawned powered off runs it at its first power-on.
@@ -228,7 +230,8 @@ export async function spawnInstance(
         }
         if (args.power_on) {
           await rt.engine.startContainer(id, signal);
-          await rt.waitRunning(id, `spawn of instance ${uuid}`, signal);
+          const running = await rt.waitRunning(id, `spawn of instance ${uuid}`, signal);
+          await plugInstanceNetwork(rt, uuid, running, signal);
           if (args.admin_password !== null && rt.settings.injectPassword) await setAdminPassword(rt, id, uuid, args.admin_password, signal);
           await startPendingUserData(rt, id, uuid);
         } else {

@@ -132,6 +132,8 @@ export interface ContainerDetails {
     readonly running: boolean;
     readonly paused: boolean;
     readonly exitCode: number;
+    /** Host PID of the container's first process (0 when not running). */
+    readonly pid: number;
     readonly oomKilled: boolean;
     readonly error: string;
     readonly startedAt: string | null;

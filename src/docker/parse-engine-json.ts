@@ -78,6 +78,7 @@ export function parseContainer(v: unknown): ContainerDetails {
       running: state.Running === true,
       paused: state.Paused === true,
       exitCode: num(state.ExitCode),
+      pid: num(state.Pid),
       oomKilled: state.OOMKilled === true,
       error: str(state.Error),
       startedAt: time(state.StartedAt),

@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   ERR_DOCKER: { fault: 'server', retryable: false, summary: 'the Docker Engine failed the request' },
   ERR_GLANCE_UNAVAILABLE: { fault: 'server', retryable: true, summary: 'Glance or Keystone cannot be reached' },
   ERR_GLANCE: { fault: 'server', retryable: false, summary: 'Glance or Keystone failed the request (or answered something unusable)' },
+  ERR_VIF_PLUG_FAILED: { fault: 'server', retryable: true, summary: 'the instance\'s network interfaces could not be plugged on the host' },
   ERR_DEPLOY_FAILED: { fault: 'server', retryable: false, summary: 'the instance could not be deployed' },
   ERR_POWER_OFF_FAILED: { fault: 'server', retryable: false, summary: 'the instance could not be stopped' },
   ERR_TIMEOUT: { fault: 'server', retryable: true, summary: 'an operation ran past its deadline' },

@@ -4,6 +4,7 @@
  * and facts about the host), so the whole mapping is testable without Docker.
  */
 import type { ContainerCreateSpec, PortPublication, Ulimit } from '../../docker/docker-engine.js';
+import type { InterfacePlan } from '../../host-network/host-network.js';
 import type { SpawnArgs } from '../payloads.js';
 import { commandFromImage } from './command.js';
 import { containerName } from './container-name.js';
@@ -17,6 +18,7 @@ import { instanceLabels } from './labels.js';
 import { memoryLimits } from './memory-limits.js';
 import { networkSettings, type NetworkMode } from './network-settings.js';
 import { containerPrivileges } from './privileges.js';
+import { planInterfaces } from './vif-plan.js';
 
 /** Operator settings that shape containers (from `[compute]`, parsed). */
 export interface ContainerSettings {
@@ -55,6 +57,8 @@ export interface CreateContext {
 export interface CreatePlan {
   readonly spec: ContainerCreateSpec;
   readonly identity: HostIdentity;
+  /** Neutron ports to plug after every start (network_mode neutron; else empty). */
+  readonly interfaces: readonly InterfacePlan[];
   /** True when the spec bind-mounts the ephemeral directory (it must exist before the create). */
   readonly ephemeralDir: boolean;
   /** Non-fatal notes for the log (skipped metadata, settings that do not apply). */
@@ -71,6 +75,8 @@ export function buildCreatePlan(args: SpawnArgs, settings: ContainerSettings, ct
     { capAdd: settings.capAdd, privileged: settings.privileged, allowedFlavorExtraSpecs: settings.allowedFlavorExtraSpecs },
     flavor.extra_specs,
   );
+  // Planned (and so checked) before anything is created: a port that cannot be plugged fails the spawn here.
+  const interfaces = settings.networkMode === 'neutron' ? planInterfaces(args.network_info) : [];
   const ephemeral = ephemeralStorage(flavor.ephemeral_gb, settings.ephemeralMountPoint, ctx.ephemeralDirPath);
   const notes = [
     ...(ephemeral.kind === 'none' && ephemeral.note !== null ? [ephemeral.note] : []),
@@ -107,5 +113,5 @@ export function buildCreatePlan(args: SpawnArgs, settings: ContainerSettings, ct
     ulimits: settings.ulimits,
     init: settings.init,
   };
-  return { spec, identity, ephemeralDir: ephemeral.kind === 'mount', notes };
+  return { spec, identity, interfaces, ephemeralDir: ephemeral.kind === 'mount', notes };
 }

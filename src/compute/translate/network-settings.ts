@@ -6,10 +6,12 @@
  */
 import type { PortPublication } from '../../docker/docker-engine.js';
 
-export type NetworkMode = 'bridge' | 'none' | 'host';
+/** `[compute] network_mode`; "neutron" is Docker's "none" plus the instance's plugged ports. */
+export type NetworkMode = 'bridge' | 'none' | 'host' | 'neutron';
 
 export interface NetworkSettings {
-  readonly networkMode: NetworkMode;
+  /** Docker's network mode. */
+  readonly networkMode: 'bridge' | 'none' | 'host';
   readonly dns: readonly string[];
   readonly publishAllPorts: boolean;
   readonly ports: readonly PortPublication[];
@@ -20,6 +22,12 @@ export interface NetworkSettings {
 export function networkSettings(mode: NetworkMode, dns: readonly string[], publishAll: boolean, ports: readonly PortPublication[]): NetworkSettings {
   if (mode === 'bridge') return { networkMode: mode, dns: [...dns], publishAllPorts: publishAll, ports: [...ports], ignored: [] };
   const ignored: string[] = [];
+  // The plugged ports carry the subnets these DNS servers belong to; Docker writes them into resolv.conf with "none" too.
+  if (mode === 'neutron') {
+    if (publishAll) ignored.push('publish_all_ports (network_mode neutron)');
+    if (ports.length > 0) ignored.push('published_ports (network_mode neutron)');
+    return { networkMode: 'none', dns: [...dns], publishAllPorts: false, ports: [], ignored };
+  }
   if (dns.length > 0) ignored.push(`DNS servers from network_info (network_mode ${mode})`);
   if (publishAll) ignored.push(`publish_all_ports (network_mode ${mode})`);
   if (ports.length > 0) ignored.push(`published_ports (network_mode ${mode})`);

@@ -43,9 +43,10 @@ export const computeSection = {
       patternText: 'a DNS domain name, or empty',
     }),
     network_mode: enumOpt({
-      help: 'Docker network of every container: bridge (Docker\'s NAT bridge), none (no network) or host (the host\'s network namespace; no isolation).',
+      help:
+        'Network of every container: bridge (Docker\'s NAT bridge), none (no network), host (the host\'s network namespace; no isolation) or neutron: the instance\'s Neutron ports are plugged into the container (Docker network none, then one veth pair per port after every start: the host end, named as Neutron\'s agent expects, joins the port\'s bridge; the container end, eth0, eth1, …, gets the port\'s MAC, fixed IPs, gateway and host routes). neutron needs Neutron\'s linuxbridge mechanism driver (VIF type bridge), the Engine on this machine ([docker] host_url unix://…), and ip (iproute2) and nsenter (util-linux).',
       default: 'bridge',
-      choices: ['bridge', 'none', 'host'] as const,
+      choices: ['bridge', 'none', 'host', 'neutron'] as const,
     }),
     publish_all_ports: boolOpt({
       help: 'Publish every port the image EXPOSEs on random host ports (bridge network only). Off by default: Sahara reaches instances on their own addresses.',

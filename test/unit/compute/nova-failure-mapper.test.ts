@@ -15,6 +15,7 @@ describe('novaFailureMapper', () => {
     ['ERR_CONFLICT', 'pause', 'InstanceInvalidState', 409],
     ['ERR_DEPLOY_FAILED', 'spawn', 'InstanceDeployFailure', 500],
     ['ERR_POWER_OFF_FAILED', 'power_off', 'InstancePowerOffFailure', 500],
+    ['ERR_VIF_PLUG_FAILED', 'power_on', 'VirtualInterfacePlugException', 500],
     ['ERR_DOCKER', 'spawn', 'InstanceDeployFailure', 500],
     ['ERR_DOCKER', 'power_on', 'InstancePowerOnFailure', 500],
     ['ERR_DOCKER', 'reboot', 'InstanceRebootFailure', 500],

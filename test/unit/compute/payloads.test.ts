@@ -5,6 +5,7 @@ import {
   parseInitHostArgs,
   parseInstanceArgs,
   parseLiveResizeArgs,
+  parseNetworkInfo,
   parseSnapshotArgs,
   parseNoArgs,
   parsePowerOffArgs,
@@ -77,7 +78,9 @@ describe('parseSpawnArgs: accepts Nova\'s projection and normalizes it', () => {
     );
     expect(a.instance.uuid).toBe(UUID);
     expect(a.injected_files).toEqual([{ path: '/etc/motd', content: Buffer.from('hi') }]);
-    expect(a.network_info).toEqual([{ id: 'v', address: 'fa:16:3e:00:00:01', subnets: [{ cidr: '10.0.0.0/24', dns: ['10.0.0.2'], ips: ['10.0.0.5'] }] }]);
+    expect(a.network_info).toEqual([
+      { id: 'v', address: 'fa:16:3e:00:00:01', type: null, devname: null, bridge: null, mtu: null, subnets: [{ cidr: '10.0.0.0/24', dns: ['10.0.0.2'], ips: ['10.0.0.5'], gateway: null, routes: [] }] },
+    ]);
     expect(a.admin_password).toBe('pw');
     expect(a.power_on).toBe(false);
     expect(a.instance.key_data).toBe('ssh-rsa AAA x\n');
@@ -207,5 +210,57 @@ describe('other methods', () => {
     expect(parseAvailableResourceArgs({})).toEqual({ nodename: null });
     expect(parseNoArgs({})).toEqual({});
     expect(refusal(() => parseNoArgs(null))).toMatch(/^arguments must be an object/);
+  });
+});
+
+describe('network_info: a Linux-bridge VIF as Nova serializes it', () => {
+  const vif = {
+    id: '3f0b8c2a-51d3-4a8e-9d0c-2b1e5f6a7c8d',
+    address: 'fa:16:3e:12:34:56',
+    type: 'bridge',
+    devname: 'tap3f0b8c2a-51',
+    ovs_interfaceid: null,
+    details: { port_filter: true, connectivity: 'l2' },
+    network: {
+      id: 'net-1',
+      bridge: 'brq5d7e1f2a-3b',
+      label: 'private',
+      meta: { injected: false, tenant_id: 't', mtu: 1450, tunneled: true },
+      subnets: [
+        {
+          cidr: '10.0.0.0/24',
+          version: 4,
+          dns: [{ address: '10.0.0.2', type: 'dns', version: 4, meta: {} }],
+          gateway: { address: '10.0.0.1', type: 'gateway', version: 4, meta: {} },
+          ips: [{ address: '10.0.0.5', type: 'fixed', version: 4, meta: {}, floating_ips: [] }],
+          routes: [{ cidr: '192.168.0.0/16', gateway: { address: '10.0.0.254', type: 'gateway', version: 4, meta: {} }, interface: null, meta: {} }],
+          meta: { enable_dhcp: true },
+        },
+        { cidr: '2001:db8::/64', version: 6, dns: [], gateway: { address: null, type: 'gateway', version: 6, meta: {} }, ips: [{ address: '2001:db8::5' }], routes: [] },
+      ],
+    },
+  };
+  it('keeps type, devname, bridge, MTU, gateways and host routes', () => {
+    expect(parseNetworkInfo([vif])).toEqual([
+      {
+        id: vif.id,
+        address: 'fa:16:3e:12:34:56',
+        type: 'bridge',
+        devname: 'tap3f0b8c2a-51',
+        bridge: 'brq5d7e1f2a-3b',
+        mtu: 1450,
+        subnets: [
+          { cidr: '10.0.0.0/24', dns: ['10.0.0.2'], ips: ['10.0.0.5'], gateway: '10.0.0.1', routes: [{ cidr: '192.168.0.0/16', gateway: '10.0.0.254' }] },
+          { cidr: '2001:db8::/64', dns: [], ips: ['2001:db8::5'], gateway: null, routes: [] },
+        ],
+      },
+    ]);
+  });
+  it.each([
+    [{ ...vif, network: { ...vif.network, meta: { mtu: 20 } } }, /network_info\[0\]\.network\.meta\.mtu must be >= 68/],
+    [{ ...vif, network: { ...vif.network, subnets: [{ ...vif.network.subnets[0], gateway: { address: 'not-an-ip' } }] } }, /subnets\[0\]\.gateway\.address must be an IP address/],
+    [{ ...vif, network: { ...vif.network, subnets: [{ ...vif.network.subnets[0], routes: [{ cidr: '1.0.0.0/8' }] }] } }, /routes\[0\]\.gateway/],
+  ])('refuses a malformed VIF (%#)', (bad, message) => {
+    expect(() => parseNetworkInfo([bad])).toThrow(message);
   });
 });

@@ -7,7 +7,7 @@ describe('parse Engine JSON', () => {
       Id: 'abc',
       Name: '/nova-x',
       Image: 'sha256:i',
-      State: { Status: 'exited', Running: false, Paused: false, ExitCode: 3, OOMKilled: true, Error: '', StartedAt: '2024-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z' },
+      State: { Status: 'exited', Running: false, Paused: false, ExitCode: 3, Pid: 0, OOMKilled: true, Error: '', StartedAt: '2024-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z' },
       Config: { Hostname: 'h', Domainname: 'd', Labels: { a: 'b', bad: 1 }, Env: ['A=1'], Cmd: ['sleep', '1'] },
       HostConfig: { NanoCpus: 1e9, Memory: 64, MemorySwap: 128, CpuShares: 0 },
       Mounts: [
@@ -20,7 +20,7 @@ describe('parse Engine JSON', () => {
       name: 'nova-x',
       image: 'sha256:i',
       labels: { a: 'b' },
-      state: { status: 'exited', running: false, paused: false, exitCode: 3, oomKilled: true, error: '', startedAt: '2024-01-01T00:00:00Z', finishedAt: null },
+      state: { status: 'exited', running: false, paused: false, exitCode: 3, pid: 0, oomKilled: true, error: '', startedAt: '2024-01-01T00:00:00Z', finishedAt: null },
       hostname: 'h',
       domainname: 'd',
       resources: { nanoCpus: 1e9, cpuQuotaUs: 0, cpuPeriodUs: 0, cpuShares: 0, memoryBytes: 64, memorySwapBytes: 128 },
