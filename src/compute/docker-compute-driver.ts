@@ -211,6 +211,7 @@ export class DockerComputeDriver {
           }
           // Docker stops paused containers too (it thaws them to deliver the signal).
           await this.rt.engine.stopContainer(c.id, args.timeout, signal);
+          await this.rt.unplugQuietly(uuid, signal);
           await this.rt.state.setSuspended(uuid, false);
           this.log.info('instance powered off', { instance: uuid, timeout: args.timeout });
         },

@@ -211,11 +211,13 @@ export class InstanceRuntime {
   }
 
   /**
-   * Deletes the host ends of the instance's veth pairs. They normally vanish
-   * with the container's namespace; this catches one a crash or a namespace
-   * that outlived its process left. Never fails the removal (logged).
+   * Deletes the host ends of the instance's veth pairs. They vanish with the
+   * container's namespace, but the kernel frees a namespace asynchronously
+   * (the device lingers a moment after a stop), and a crash can leave one.
+   * Called after a stop and at removal, so Neutron's agent sees the port go
+   * at once. Never fails (logged).
    */
-  private async unplugQuietly(uuid: string, signal: AbortSignal): Promise<void> {
+  async unplugQuietly(uuid: string, signal?: AbortSignal): Promise<void> {
     if (this.hostNetwork === null) return;
     try {
       const interfaces = await this.state.readNetworkPlan(uuid);

@@ -53,8 +53,17 @@ export class Iproute2HostNetwork implements HostNetwork {
           });
         }
       }
-      // Left from an earlier start whose namespace outlived it, or from a crash.
-      if (deviceExists(i.hostDevice)) await this.ipCommand(['link', 'del', 'dev', i.hostDevice], signal);
+      // Left from an earlier start whose namespace outlived it, or from a crash. Only ever a veth:
+      // a name that clashes with anything else (a bridge, a NIC) is not ours to delete.
+      if (deviceExists(i.hostDevice)) {
+        const kind = await this.linkKind(i.hostDevice, signal);
+        if (kind !== 'veth') {
+          throw new BridgeError('ERR_VIF_PLUG_FAILED', `host device ${i.hostDevice} for port ${i.portId} exists and is not a veth pair (it is ${kind === null ? 'a plain device' : `a ${kind}`}): refusing to touch it`, {
+            details: { device: i.hostDevice },
+          });
+        }
+        await this.ipCommand(['link', 'del', 'dev', i.hostDevice], signal);
+      }
       for (const args of hostCommands(pid, i)) await this.ipCommand(args, signal);
       const batch = containerBatch(i);
       await this.run(this.nsenter, ['--target', String(pid), '--net', this.ip, '-batch', '-'], `${batch.join('\n')}\n`, signal, `configuring ${i.containerDevice} (port ${i.portId}) in the container`);
@@ -67,12 +76,25 @@ export class Iproute2HostNetwork implements HostNetwork {
 
   async unplug(hostDevices: readonly string[], signal?: AbortSignal): Promise<void> {
     for (const dev of hostDevices) {
-      if (deviceExists(dev)) {
+      if (deviceExists(dev) && (await this.linkKind(dev, signal).catch(() => null)) === 'veth') {
         await this.ipCommand(['link', 'del', 'dev', dev], signal).catch((err: unknown) => {
           if (deviceExists(dev)) throw err; // gone meanwhile (its container stopped): fine
         });
       }
     }
+  }
+
+  /** The device's kind ("veth", "bridge", …; null for a plain device), from ip's JSON output. */
+  private async linkKind(dev: string, signal?: AbortSignal): Promise<string | null> {
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(this.ip, ['-j', '-d', 'link', 'show', 'dev', dev], { timeout: this.timeoutMs, signal }, (err, stdout, stderr) => {
+        if (err) reject(new BridgeError('ERR_VIF_PLUG_FAILED', `ip -j -d link show dev ${dev}: ${(stderr.trim() || err.message).slice(0, 1000)}`, { cause: err }));
+        else resolve(stdout);
+      });
+    });
+    const links = JSON.parse(out) as Array<{ linkinfo?: { info_kind?: unknown } }>;
+    const kind = links[0]?.linkinfo?.info_kind;
+    return typeof kind === 'string' ? kind : null;
   }
 
   private ipCommand(args: readonly string[], signal?: AbortSignal): Promise<void> {

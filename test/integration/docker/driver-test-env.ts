@@ -12,6 +12,7 @@ import { DockerComputeDriver } from '../../../src/compute/docker-compute-driver.
 import type { DriverSettings } from '../../../src/compute/driver-settings.js';
 import { LABEL_MANAGED_BY } from '../../../src/compute/translate/labels.js';
 import { DockerodeEngine } from '../../../src/docker/dockerode-engine.js';
+import { Iproute2HostNetwork } from '../../../src/host-network/iproute2-host-network.js';
 import { createLogger, type Logger } from '../../../src/log/logger.js';
 import { DOCKER_SOCKET, TEST_IMAGE, run, uniqueName } from '../../helpers/services.js';
 import { baseSettings } from '../../helpers/driver-settings.js';
@@ -42,7 +43,9 @@ export function createDriverEnv(overrides: Partial<DriverSettings> = {}): Driver
   const logger: Logger = createLogger({ level: 'debug', format: 'json', write: (l) => void logs.push(l) });
   const engine = new DockerodeEngine({ hostUrl: `unix://${DOCKER_SOCKET}`, apiTimeoutMs: 30_000 }, { logger });
   const settings = { ...baseSettings(host, stateDir), ...overrides };
-  const driver = new DockerComputeDriver({ engine, settings, logger });
+  // The real adapter: tests with network_mode neutron plug into real bridges on this host.
+  const hostNetwork = new Iproute2HostNetwork();
+  const driver = new DockerComputeDriver({ engine, settings, logger, hostNetwork });
   const docker = new Docker({ socketPath: DOCKER_SOCKET });
   return {
     host,
@@ -52,7 +55,7 @@ export function createDriverEnv(overrides: Partial<DriverSettings> = {}): Driver
     settings,
     docker,
     logs,
-    withSettings: (o) => new DockerComputeDriver({ engine, settings: { ...settings, ...o }, logger }),
+    withSettings: (o) => new DockerComputeDriver({ engine, settings: { ...settings, ...o }, logger, hostNetwork }),
     cleanup: async () => {
       const mine = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL_MANAGED_BY}=${host}`] }) });
       await Promise.all(mine.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
