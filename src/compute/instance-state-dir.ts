@@ -112,13 +112,8 @@ export class InstanceStateDirs {
   }
 
   async readOperation(uuid: string): Promise<OperationMarker | null> {
-    let text: string;
-    try {
-      text = await readFile(path.join(this.dir(uuid), 'operation.json'), 'utf8');
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return null;
-      throw err;
-    }
+    const text = await this.readOptional(uuid, 'operation.json');
+    if (text === null) return null;
     try {
       const o = JSON.parse(text) as Partial<OperationMarker>;
       return { operation: String(o.operation ?? 'unknown'), startedAt: String(o.startedAt ?? ''), pid: Number(o.pid ?? 0) };
@@ -155,13 +150,8 @@ export class InstanceStateDirs {
 
   /** The recorded interfaces; null when the instance has none (not spawned with network_mode neutron). */
   async readNetworkPlan(uuid: string): Promise<InterfacePlan[] | null> {
-    let text: string;
-    try {
-      text = await readFile(path.join(this.dir(uuid), 'network.json'), 'utf8');
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return null;
-      throw err;
-    }
+    const text = await this.readOptional(uuid, 'network.json');
+    if (text === null) return null;
     try {
       const o = JSON.parse(text) as { interfaces?: unknown };
       if (!Array.isArray(o.interfaces)) throw new Error('no interfaces list');
@@ -178,13 +168,8 @@ export class InstanceStateDirs {
 
   /** The process the interfaces were last plugged into; 0 when never (or unreadable). */
   async pluggedPid(uuid: string): Promise<number> {
-    try {
-      const n = Number((await readFile(path.join(this.dir(uuid), 'network-pid'), 'utf8')).trim());
-      return Number.isSafeInteger(n) && n > 0 ? n : 0;
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return 0;
-      throw err;
-    }
+    const n = Number((await this.readOptional(uuid, 'network-pid'))?.trim() ?? 0);
+    return Number.isSafeInteger(n) && n > 0 ? n : 0;
   }
 
   /** Records the user-data scripts (paths in the container) to run at the instance's next start. */
@@ -198,15 +183,9 @@ export class InstanceStateDirs {
    * them twice). null when none are pending.
    */
   async takePendingUserData(uuid: string): Promise<string[] | null> {
-    const file = path.join(this.dir(uuid), 'user-data-pending.json');
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return null;
-      throw err;
-    }
-    await this.unlinkQuiet(file);
+    const text = await this.readOptional(uuid, 'user-data-pending.json');
+    if (text === null) return null;
+    await this.unlinkQuiet(path.join(this.dir(uuid), 'user-data-pending.json'));
     try {
       const o = JSON.parse(text) as { scripts?: unknown };
       return Array.isArray(o.scripts) ? o.scripts.filter((s): s is string => typeof s === 'string' && s.startsWith('/')) : [];
@@ -228,6 +207,16 @@ export class InstanceStateDirs {
       return entries.filter((e) => e.isDirectory() && UUID.test(e.name)).map((e) => e.name);
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return [];
+      throw err;
+    }
+  }
+
+  /** An instance file's text; null when it (or the instance's directory) does not exist. */
+  private async readOptional(uuid: string, name: string): Promise<string | null> {
+    try {
+      return await readFile(path.join(this.dir(uuid), name), 'utf8');
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return null;
       throw err;
     }
   }

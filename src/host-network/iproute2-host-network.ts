@@ -86,29 +86,26 @@ export class Iproute2HostNetwork implements HostNetwork {
 
   /** The device's kind ("veth", "bridge", …; null for a plain device), from ip's JSON output. */
   private async linkKind(dev: string, signal?: AbortSignal): Promise<string | null> {
-    const out = await new Promise<string>((resolve, reject) => {
-      execFile(this.ip, ['-j', '-d', 'link', 'show', 'dev', dev], { timeout: this.timeoutMs, signal }, (err, stdout, stderr) => {
-        if (err) reject(new BridgeError('ERR_VIF_PLUG_FAILED', `ip -j -d link show dev ${dev}: ${(stderr.trim() || err.message).slice(0, 1000)}`, { cause: err }));
-        else resolve(stdout);
-      });
-    });
+    const args = ['-j', '-d', 'link', 'show', 'dev', dev];
+    const out = await this.run(this.ip, args, null, signal, `ip ${args.join(' ')}`);
     const links = JSON.parse(out) as Array<{ linkinfo?: { info_kind?: unknown } }>;
     const kind = links[0]?.linkinfo?.info_kind;
     return typeof kind === 'string' ? kind : null;
   }
 
-  private ipCommand(args: readonly string[], signal?: AbortSignal): Promise<void> {
-    return this.run(this.ip, args, null, signal, `ip ${args.join(' ')}`);
+  private async ipCommand(args: readonly string[], signal?: AbortSignal): Promise<void> {
+    await this.run(this.ip, args, null, signal, `ip ${args.join(' ')}`);
   }
 
-  private run(file: string, args: readonly string[], stdin: string | null, signal: AbortSignal | undefined, what: string): Promise<void> {
+  /** Runs a command (with `stdin` when given); its stdout (empty with stdin: not captured then). */
+  private run(file: string, args: readonly string[], stdin: string | null, signal: AbortSignal | undefined, what: string): Promise<string> {
     return new Promise((resolve, reject) => {
       const fail = (detail: string, cause?: unknown): void =>
         reject(new BridgeError('ERR_VIF_PLUG_FAILED', `${what}: ${detail}`, { cause, details: { command: [file, ...args].join(' ') } }));
       if (stdin === null) {
-        execFile(file, [...args], { timeout: this.timeoutMs, signal }, (err, _stdout, stderr) => {
+        execFile(file, [...args], { timeout: this.timeoutMs, signal }, (err, stdout, stderr) => {
           if (err) fail((stderr.trim() || err.message).slice(0, 1000), err);
-          else resolve();
+          else resolve(stdout);
         });
         return;
       }
@@ -119,7 +116,7 @@ export class Iproute2HostNetwork implements HostNetwork {
       });
       child.on('error', (err) => fail(err.message, err));
       child.on('close', (code, sig) => {
-        if (code === 0) resolve();
+        if (code === 0) resolve('');
         else fail((stderr.trim() || `exited with ${code ?? sig}`).slice(0, 1000));
       });
       child.stdin.on('error', () => undefined); // a failed spawn reports through 'error'
