@@ -139,6 +139,8 @@ export class DockerComputeDriver {
       removed: report.removed.length,
       interrupted: report.interrupted.length,
       orphan_directories: report.orphanDirectories.length,
+      replugged: report.replugged.length,
+      plug_failures: report.plugFailures.length,
       snapshot_images: report.snapshotImages.length,
     });
     return { engineVersion: version.version, apiVersion: version.apiVersion, reconcile: report };

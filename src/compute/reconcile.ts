@@ -8,6 +8,10 @@
  *   get_info tells Nova the real state. Their markers are cleared.
  * - A state directory without a container is left over from a spawn that died
  *   before create, or a destroy that died after removing the container: removed.
+ * - A running instance whose Neutron ports are not in its current network
+ *   namespace (the service stopped between the container's start and the
+ *   plug, or something outside Nova restarted it) gets them plugged; one that
+ *   cannot be plugged is reported, not fatal: the next start retries.
  * - A running instance whose user data was recorded but not started (the
  *   service stopped between the container's start and the scripts') runs it.
  * - A container of ours without a state directory is reported (its hosts file
@@ -19,6 +23,7 @@
  */
 import type { ContainerSummary } from '../docker/docker-engine.js';
 import type { InstanceRuntime } from './instance-runtime.js';
+import { plugInstanceNetwork } from './after-start.js';
 import { startPendingUserData } from './run-user-data.js';
 import { isBridgeError } from '../errors/bridge-error.js';
 import { LABEL_INSTANCE_UUID, LABEL_MANAGED_BY, LABEL_SNAPSHOT_IMAGE, managedFilter } from './translate/labels.js';
@@ -30,6 +35,10 @@ export interface ReconcileReport {
   readonly interrupted: ReadonlyArray<{ readonly uuid: string; readonly operation: string; readonly status: string }>;
   /** State directories without a container, removed. */
   readonly orphanDirectories: readonly string[];
+  /** Running instances whose Neutron ports were plugged again (their namespace did not have them). */
+  readonly replugged: readonly string[];
+  /** Running instances whose ports could not be plugged, with the reason; they run without them. */
+  readonly plugFailures: ReadonlyArray<{ readonly uuid: string; readonly code: string; readonly message: string }>;
   /** Our containers without a state directory. */
   readonly missingState: readonly string[];
   /** Temporary snapshot images removed (Docker image IDs). */
@@ -47,6 +56,8 @@ export async function reconcile(rt: InstanceRuntime, signal?: AbortSignal): Prom
   const removed: Array<{ uuid: string; status: string }> = [];
   const interrupted: Array<{ uuid: string; operation: string; status: string }> = [];
   const orphanDirectories: string[] = [];
+  const replugged: string[] = [];
+  const plugFailures: Array<{ uuid: string; code: string; message: string }> = [];
   const log = rt.logger.child({}, 'reconcile');
 
   for (const uuid of dirs) {
@@ -64,9 +75,22 @@ export async function reconcile(rt: InstanceRuntime, signal?: AbortSignal): Prom
           log.warning('removed a state directory without a container', { instance: uuid, interrupted_operation: marker?.operation ?? null });
           return;
         }
-        if (marker?.operation !== 'spawn' && container.state.status === 'running' && (await startPendingUserData(rt, container.id, uuid))) {
-          // Started, but the service stopped before it ran the user data.
-          log.warning('running the user data of an instance a restart interrupted before it ran', { instance: uuid });
+        if (marker?.operation !== 'spawn' && container.state.status === 'running') {
+          try {
+            if (await plugInstanceNetwork(rt, uuid, container, signal)) {
+              replugged.push(uuid);
+              log.warning('plugged the Neutron ports of a running instance whose namespace did not have them', { instance: uuid });
+            }
+          } catch (err) {
+            // One instance's port must not keep the service from starting; the next start plugs again.
+            if (!isBridgeError(err, 'ERR_VIF_PLUG_FAILED')) throw err;
+            plugFailures.push({ uuid, code: err.code, message: err.message });
+            log.error('could not plug the Neutron ports of a running instance; it runs without them until its next start', { instance: uuid, error: err.code, reason: err.message });
+          }
+          if (await startPendingUserData(rt, container.id, uuid)) {
+            // Started, but the service stopped before it ran the user data.
+            log.warning('running the user data of an instance a restart interrupted before it ran', { instance: uuid });
+          }
         }
         if (marker === null) return;
         if (marker.operation === 'spawn') {
@@ -86,7 +110,7 @@ export async function reconcile(rt: InstanceRuntime, signal?: AbortSignal): Prom
   const missingState = [...byUuid.keys()].filter((u) => !dirs.has(u));
   for (const uuid of missingState) log.warning('container has no state directory (its /etc/hosts mount is missing)', { instance: uuid });
   const snapshotImages = await removeSnapshotLeftovers(rt, log, signal);
-  return { removed, interrupted, orphanDirectories, missingState, snapshotImages };
+  return { removed, interrupted, orphanDirectories, replugged, plugFailures, missingState, snapshotImages };
 }
 
 async function removeSnapshotLeftovers(rt: InstanceRuntime, log: InstanceRuntime['logger'], signal: AbortSignal | undefined): Promise<string[]> {

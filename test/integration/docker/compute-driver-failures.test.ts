@@ -379,7 +379,7 @@ describe('start-up reconciliation', () => {
     expect(existsSync(path.join(env.stateDir, kept.instance.uuid, 'operation.json'))).toBe(false);
     // Reconciling again finds nothing more to do.
     const again = await env.driver.init_host({ host: env.host });
-    expect(again.reconcile).toEqual({ removed: [], interrupted: [], orphanDirectories: [], missingState: [], snapshotImages: [] });
+    expect(again.reconcile).toEqual({ removed: [], interrupted: [], orphanDirectories: [], replugged: [], plugFailures: [], missingState: [], snapshotImages: [] });
     await env.driver.destroy({ instance: kept.instance });
     expect(readdirSync(env.stateDir)).toEqual([]);
   });

@@ -121,6 +121,34 @@ describe('Linux-bridge ports', () => {
     }
   });
 
+  it('init_host plugs the ports of a running instance whose namespace lost them (a restart outside the driver, or a crash before the plug)', async () => {
+    await run('docker', ['restart', '-t', '0', nameA]);
+    expect(existsSync(`/sys/class/net/${a.tap}`)).toBe(false);
+    const report = await env.driver.init_host({ host: env.host });
+    expect(report.reconcile.replugged).toEqual([argsA.instance.uuid]);
+    expect(report.reconcile.plugFailures).toEqual([]);
+    expect(existsSync(`/sys/class/net/${BRIDGE}/brif/${a.tap}`)).toBe(true);
+    await dockerExec(nameA, ['ping', '-c', '1', '-W', '3', `${NET}.6`]);
+    // B was plugged in its current namespace: left alone.
+    const again = await env.driver.init_host({ host: env.host });
+    expect(again.reconcile.replugged).toEqual([]);
+  });
+
+  it('an instance whose ports cannot be plugged at init_host is reported, and the service starts', async () => {
+    await run('docker', ['restart', '-t', '0', nameA]);
+    // Something else took the tap name meanwhile: a bridge is never deleted to make room.
+    await run('ip', ['link', 'add', a.tap, 'type', 'bridge']);
+    try {
+      const report = await env.driver.init_host({ host: env.host });
+      expect(report.reconcile.plugFailures).toEqual([expect.objectContaining({ uuid: argsA.instance.uuid, code: 'ERR_VIF_PLUG_FAILED' })]);
+      expect(report.reconcile.replugged).toEqual([]);
+    } finally {
+      await run('ip', ['link', 'del', 'dev', a.tap]);
+    }
+    await env.driver.reboot({ instance: argsA.instance, reboot_type: 'HARD' });
+    await dockerExec(nameA, ['ping', '-c', '1', '-W', '3', `${NET}.6`]);
+  });
+
   it('power_off removes the host end with the namespace; power_on plugs it again', async () => {
     await env.driver.power_off({ instance: argsA.instance, timeout: 0, retry_interval: 0 });
     expect(existsSync(`/sys/class/net/${a.tap}`)).toBe(false);
