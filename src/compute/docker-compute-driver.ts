@@ -324,6 +324,7 @@ export class DockerComputeDriver {
         const mem = memoryLimits(args.flavor.memory_mb, args.flavor.swap, s.swapFromFlavor);
         // Growing memory with swap: Docker checks Memory <= MemorySwap on each field, so send both together.
         await this.rt.engine.updateContainer(c.id, { ...cpu, ...mem }, signal);
+        await this.rt.state.setResizedDisk(uuid, { rootGb: args.flavor.root_gb, ephemeralGb: args.flavor.ephemeral_gb });
         this.log.info('instance resized', { instance: uuid, vcpus: args.flavor.vcpus, memory_mb: args.flavor.memory_mb });
       },
       signal,
@@ -404,7 +405,10 @@ export class DockerComputeDriver {
         }
         vcpus += vcpusFromLimits(c.resources, this.settings.cpuSharesPerVcpu);
         memoryMb += memoryMbFromLimits(c.resources);
-        localGb += localGbFromLabels(c.labels);
+        // A live resize's sizes, where one happened: the labels keep the spawn's.
+        const uuid = c.labels[LABEL_INSTANCE_UUID];
+        const resized = uuid === undefined ? null : await this.rt.state.readResizedDisk(uuid);
+        localGb += resized === null ? localGbFromLabels(c.labels) : resized.rootGb + resized.ephemeralGb;
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));

@@ -37,6 +37,12 @@ function isErrno(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
 }
 
+/** A flavor's local disk, in GB. */
+export interface FlavorDisk {
+  readonly rootGb: number;
+  readonly ephemeralGb: number;
+}
+
 export class InstanceStateDirs {
   constructor(readonly root: string) {
     if (!path.isAbsolute(root)) throw new BridgeError('ERR_CONFIG_INVALID', `[compute] state_dir must be an absolute path, got ${JSON.stringify(root)}`);
@@ -170,6 +176,27 @@ export class InstanceStateDirs {
   async pluggedPid(uuid: string): Promise<number> {
     const n = Number((await this.readOptional(uuid, 'network-pid'))?.trim() ?? 0);
     return Number.isSafeInteger(n) && n > 0 ? n : 0;
+  }
+
+  /**
+   * Records the disk sizes of the flavor a live resize gave the instance:
+   * Docker cannot change a container's labels, which keep the spawn's sizes.
+   */
+  async setResizedDisk(uuid: string, disk: FlavorDisk): Promise<void> {
+    await writeFile(path.join(this.dir(uuid), 'resized-disk.json'), `${JSON.stringify(disk)}\n`, { mode: 0o600 });
+  }
+
+  /** The sizes a live resize recorded; null when never resized (or unreadable: the labels then count). */
+  async readResizedDisk(uuid: string): Promise<FlavorDisk | null> {
+    const text = await this.readOptional(uuid, 'resized-disk.json');
+    if (text === null) return null;
+    try {
+      const o = JSON.parse(text) as Partial<FlavorDisk>;
+      const ok = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+      return ok(o.rootGb) && ok(o.ephemeralGb) ? { rootGb: o.rootGb, ephemeralGb: o.ephemeralGb } : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Records the user-data scripts (paths in the container) to run at the instance's next start. */

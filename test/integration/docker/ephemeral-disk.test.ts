@@ -57,14 +57,17 @@ describe('flavor with an ephemeral disk', () => {
     expect(r.local_gb_used).toBe(5);
   });
 
-  it('resizes to another ephemeral size in place, and refuses a flavor without one (limits unchanged)', async () => {
+  it('resizes to another ephemeral size in place (local_gb_used follows), and refuses a flavor without one (nothing changes)', async () => {
     const flavor = { vcpus: 1, memory_mb: 96, root_gb: 2, ephemeral_gb: 10, swap: 0, extra_specs: {}, name: 'm1.eph10' };
     await env.driver.live_resize({ instance: args.instance, flavor });
     expect((await env.docker.getContainer(name).inspect()).HostConfig.Memory).toBe(96 * 1024 * 1024);
+    // The labels keep the spawn's sizes (Docker cannot change them): the resize is recorded beside them.
+    expect((await env.driver.get_available_resource({ nodename: env.host })).local_gb_used).toBe(12);
     const err = await env.driver.live_resize({ instance: args.instance, flavor: { ...flavor, memory_mb: 128, ephemeral_gb: 0, name: 'm1.noeph' } }).catch((e: unknown) => e);
     expect(isBridgeError(err, 'ERR_CONFLICT')).toBe(true);
     expect((err as Error).message).toMatch(/flavor m1.noeph has no ephemeral disk and the instance has one at \/mnt/);
     expect((await env.docker.getContainer(name).inspect()).HostConfig.Memory).toBe(96 * 1024 * 1024);
+    expect((await env.driver.get_available_resource({ nodename: env.host })).local_gb_used).toBe(12);
   });
 
   it('a spawn retried onto the same container keeps the data', async () => {

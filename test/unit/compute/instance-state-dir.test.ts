@@ -61,3 +61,25 @@ describe('ephemeral directory', () => {
     expect(() => statSync(path.join(root, UUID))).toThrow(/ENOENT/);
   });
 });
+
+describe('resized disk record', () => {
+  it('keeps the last live resize\'s sizes; none before a resize', async () => {
+    await dirs.prepare(UUID, null);
+    expect(await dirs.readResizedDisk(UUID)).toBeNull();
+    await dirs.setResizedDisk(UUID, { rootGb: 2, ephemeralGb: 10 });
+    await dirs.setResizedDisk(UUID, { rootGb: 3, ephemeralGb: 0 });
+    expect(await dirs.readResizedDisk(UUID)).toEqual({ rootGb: 3, ephemeralGb: 0 });
+  });
+
+  it.each([
+    ['torn', '{"rootGb": 2,'],
+    ['negative', JSON.stringify({ rootGb: -1, ephemeralGb: 0 })],
+    ['fractional', JSON.stringify({ rootGb: 1.5, ephemeralGb: 0 })],
+    ['a missing field', JSON.stringify({ rootGb: 1 })],
+    ['strings', JSON.stringify({ rootGb: '1', ephemeralGb: '0' })],
+  ])('a %s record counts as none (the labels count instead)', async (_what, text) => {
+    await dirs.prepare(UUID, null);
+    writeFileSync(path.join(root, UUID, 'resized-disk.json'), text);
+    expect(await dirs.readResizedDisk(UUID)).toBeNull();
+  });
+});
