@@ -19,7 +19,8 @@
 # Usage: scripts/setup.sh [--no-build] [--quiet] [--with-nova]
 #   --with-nova  also the Debian packages of the all-in-one Nova that
 #                test/e2e/aio.sh runs (nova-api/-conductor/-scheduler,
-#                placement-api, mariadb-server, openstack CLI; ~50 s of apt)
+#                placement-api, mariadb-server, neutron-server and the
+#                linuxbridge agent, openstack CLI; ~70 s of apt)
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,9 +55,12 @@ PACKAGES=(docker.io rabbitmq-server python3-oslo.messaging busybox-static iptabl
 # >>> --with-nova (owner: test/e2e) >>>
 # The all-in-one Zed of test/e2e/aio.sh. Not Debian's nova-compute package: it
 # pulls a hypervisor (libvirt/qemu); nova-compute runs from python3-nova.
+# Neutron: the API server (ML2/linuxbridge) and the linuxbridge agent the
+# driver's ports are bound for; iproute2 for the veth pair of e2e-net.
 if [ "$WITH_NOVA" = 1 ]; then
   PACKAGES+=(nova-api nova-conductor nova-scheduler placement-api python3-osc-placement
-    python3-openstackclient uwsgi-plugin-python3 mariadb-server python3-pymysql curl)
+    python3-openstackclient uwsgi-plugin-python3 mariadb-server python3-pymysql curl
+    neutron-server neutron-linuxbridge-agent iproute2)
 fi
 # <<< --with-nova <<<
 NODE_MAJOR_MIN=20

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # All-in-one OpenStack Zed on loopback, from Debian's packages, for the
-# end-to-end tests: MariaDB (own datadir and port), Glance, Placement, a
-# Neutron stub, nova-api (noauth2), nova-conductor, nova-scheduler, the
-# nova-docker-bridge compute service, and nova-compute loading our driver
-# (compute_driver = docker_bridge.DockerBridgeDriver, installed by
-# nova-shim/install.sh).
+# end-to-end tests: MariaDB (own datadir and port), Glance, Placement,
+# Neutron (neutron-server with ML2/linuxbridge, noauth, and
+# neutron-linuxbridge-agent for this compute host, a flat provider network
+# e2e-net on a veth pair), nova-api (noauth2), nova-conductor, nova-scheduler,
+# the nova-docker-bridge compute service (network_mode = neutron), and
+# nova-compute loading our driver (compute_driver =
+# docker_bridge.DockerBridgeDriver, installed by nova-shim/install.sh).
 #
 #   aio.sh up        bring everything up (idempotent: starts what is not running,
 #                    creates databases and schemas the first time, re-installs
@@ -23,6 +25,10 @@
 #   E2E_DB_PORT        MariaDB port [3307]
 #   E2E_GLANCE_PORT    Glance port, via scripts/start-glance.sh [19392]
 #   E2E_PLACEMENT_PORT [18778]   E2E_NOVA_PORT [18774]   E2E_NEUTRON_PORT [19696]
+#   E2E_SUBNET         e2e-net's IPv4 subnet, a /24 [10.219.0.0/24]; the host is .1
+#   E2E_PHYS_IF        host end of the veth pair that is e2e-net's physical
+#                      network (e2e-phys) [e2e-phys0]
+#   E2E_NETWORK_MODE   the bridge's [compute] network_mode [neutron]
 #   E2E_RABBIT         broker, without vhost [rabbit://guest:guest@127.0.0.1:5672]
 #   E2E_VHOST          RabbitMQ vhost shared by Nova and the bridge [nova]
 #   E2E_DRIVER         compute_driver [docker_bridge.DockerBridgeDriver];
@@ -58,6 +64,12 @@ SHIM_INSTALL="${E2E_SHIM_INSTALL:-copy}"
 BRIDGE="${E2E_BRIDGE:-1}"
 WAIT="${E2E_WAIT:-180}"
 START_GRACE_MS="${E2E_START_GRACE_MS:-1000}"
+NETWORK_MODE="${E2E_NETWORK_MODE:-neutron}"
+SUBNET="${E2E_SUBNET:-10.219.0.0/24}"
+PHYS_IF="${E2E_PHYS_IF:-e2e-phys0}"
+PHYSNET=e2e-phys
+NETWORK_NAME=e2e-net
+NEUTRON_URL="http://127.0.0.1:$NEUTRON_PORT"
 DEBUG=false
 [ "${E2E_DEBUG:-0}" = 1 ] && DEBUG=true
 
@@ -71,8 +83,9 @@ NOVA_DB_CONF="$STATE/nova/nova-db.conf"
 COMPUTE_CONF="$STATE/nova/compute.conf"
 BRIDGE_CONF="$STATE/bridge/nova-docker-bridge.conf"
 NOVA_ARGS=(--config-file "$NOVA_CONF" --config-file "$NOVA_DB_CONF")
+NEUTRON_ARGS=(--config-file "$STATE/neutron/neutron.conf" --config-file "$STATE/neutron/ml2.ini")
 # Stop order; start order is the reverse, minus the special cases in up().
-SERVICES=(nova-compute bridge nova-api nova-scheduler nova-conductor neutron-stub placement mariadb)
+SERVICES=(nova-compute bridge nova-api nova-scheduler nova-conductor neutron-agent neutron-server placement mariadb)
 
 T0=$(date +%s%N)
 elapsed() { local ms=$((($(date +%s%N) - T0) / 1000000)); printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100)); }
@@ -186,7 +199,8 @@ preflight() {
   [ "$(id -u)" = 0 ] || die "run as root (MariaDB datadir, shim install into Nova's directory)"
   local missing=() c
   for c in mariadbd mariadb mariadb-install-db uwsgi placement-manage nova-api nova-conductor \
-    nova-scheduler nova-manage glance-api openstack curl flock; do
+    nova-scheduler nova-manage glance-api neutron-server neutron-db-manage neutron-linuxbridge-agent \
+    openstack curl flock ip iptables; do
     command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || missing+=("$c")
   done
   [ -f /usr/lib/uwsgi/plugins/python3_plugin.so ] || missing+=(uwsgi-plugin-python3)
@@ -199,7 +213,7 @@ preflight() {
 # ---- configuration --------------------------------------------------------------------
 write_configs() {
   local glance_url=$1
-  mkdir -p "$STATE"/{nova,placement,bridge/instances,osc,lock,run,logs,state/instances,mysql}
+  mkdir -p "$STATE"/{nova,placement,neutron/state,bridge/instances,osc,lock,run,logs,state/instances,mysql}
 
   cat >"$STATE/mysql.cnf" <<EOF
 [mysqld]
@@ -301,10 +315,11 @@ token = admin:admin
 endpoint_override = http://127.0.0.1:$PLACEMENT_PORT
 
 [neutron]
+# Neutron runs noauth: the token is sent and ignored.
 auth_type = admin_token
-endpoint = http://127.0.0.1:$NEUTRON_PORT
+endpoint = $NEUTRON_URL
 token = admin:admin
-endpoint_override = http://127.0.0.1:$NEUTRON_PORT
+endpoint_override = $NEUTRON_URL
 
 [oslo_concurrency]
 lock_path = $STATE/lock
@@ -314,6 +329,66 @@ enabled = false
 
 [spice]
 enabled = false
+EOF
+
+  # Neutron as a cloud would run it for linuxbridge ports, minus Keystone and
+  # the DHCP/L3 agents (the driver configures fixed IPs statically).
+  cat >"$STATE/neutron/neutron.conf" <<EOF
+[DEFAULT]
+# The agent reports for this host, the one Nova binds ports to.
+host = $HOST_NAME
+bind_host = 127.0.0.1
+bind_port = $NEUTRON_PORT
+auth_strategy = noauth
+core_plugin = ml2
+service_plugins =
+transport_url = $TRANSPORT_URL
+state_path = $STATE/neutron/state
+api_workers = 1
+rpc_workers = 1
+rpc_state_report_workers = 1
+debug = $DEBUG
+# No Keystone to reach Nova with; the driver does not wait for vif-plugged events.
+notify_nova_on_port_status_changes = false
+notify_nova_on_port_data_changes = false
+dhcp_agent_notification = false
+
+[database]
+connection = $DB_URL/neutron?charset=utf8
+
+[oslo_concurrency]
+lock_path = $STATE/lock
+
+[agent]
+# Root already: no sudo/rootwrap in front of the agent's commands.
+root_helper =
+report_interval = 5
+
+[experimental]
+# Zed marks ML2/linuxbridge experimental; the driver plugs its ports.
+linuxbridge = true
+EOF
+
+  # Server (ML2) and agent sections in one file, as both read it.
+  cat >"$STATE/neutron/ml2.ini" <<EOF
+[ml2]
+type_drivers = flat
+tenant_network_types =
+mechanism_drivers = linuxbridge
+extension_drivers = port_security
+
+[ml2_type_flat]
+flat_networks = $PHYSNET
+
+[linux_bridge]
+physical_interface_mappings = $PHYSNET:$PHYS_IF
+
+[vxlan]
+enable_vxlan = false
+
+[securitygroup]
+firewall_driver = noop
+enable_security_group = false
 EOF
 
   cat >"$NOVA_DB_CONF" <<EOF
@@ -349,6 +424,7 @@ state_dir = $STATE/bridge/instances
 # A command that dies right after start must fail the spawn (ERROR with the reason)
 # every time, not only when the one inspect after start is slower than the command.
 start_grace_ms = $START_GRACE_MS
+network_mode = $NETWORK_MODE
 
 [glance]
 # Images missing on the Engine are downloaded from here at spawn (noauth Glance).
@@ -367,6 +443,7 @@ clouds:
     compute_endpoint_override: http://127.0.0.1:$NOVA_PORT/v2.1
     image_endpoint_override: $glance_url
     placement_endpoint_override: http://127.0.0.1:$PLACEMENT_PORT
+    network_endpoint_override: $NEUTRON_URL
     compute_api_version: "2.latest"
     image_api_version: "2"
   e2e-placement:
@@ -405,6 +482,7 @@ mariadb_up() {
   sql <<EOF || die "cannot create the databases"
 CREATE DATABASE IF NOT EXISTS nova_api; CREATE DATABASE IF NOT EXISTS nova;
 CREATE DATABASE IF NOT EXISTS nova_cell0; CREATE DATABASE IF NOT EXISTS placement;
+CREATE DATABASE IF NOT EXISTS neutron;
 CREATE USER IF NOT EXISTS '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$DB_PASS';
 GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'127.0.0.1';
 EOF
@@ -419,11 +497,11 @@ run_logged() { # what cmd...
 
 schemas() {
   local stamp
-  stamp="$(dpkg-query -W -f='${Version}' python3-nova python3-placement 2>/dev/null | tr -d '\n') $DB_PORT"
+  stamp="$(dpkg-query -W -f='${Version}' python3-nova python3-placement python3-neutron 2>/dev/null | tr -d '\n') $DB_PORT"
   if [ "$(cat "$STATE/.schemas" 2>/dev/null)" = "$stamp" ]; then
     return 0
   fi
-  log "database schemas (placement, nova_api, cell0, cell1): first run or new packages"
+  log "database schemas (placement, nova_api, cell0, cell1, neutron): first run or new packages"
   run_logged "placement-manage db sync" env OS_PLACEMENT_CONFIG_DIR="$STATE/placement" \
     placement-manage --config-file "$STATE/placement/placement.conf" db sync
   run_logged "nova-manage api_db sync" nova-manage "${NOVA_ARGS[@]}" api_db sync
@@ -433,6 +511,7 @@ schemas() {
     run_logged "nova-manage cell_v2 create_cell" nova-manage "${NOVA_ARGS[@]}" cell_v2 create_cell --name cell1
   fi
   run_logged "nova-manage db sync" nova-manage "${NOVA_ARGS[@]}" db sync
+  run_logged "neutron-db-manage upgrade heads" neutron-db-manage "${NEUTRON_ARGS[@]}" upgrade heads
   echo "$stamp" >"$STATE/.schemas"
 }
 
@@ -460,6 +539,81 @@ glance_wait() {
   # start-glance.sh moves to a free port when ours is taken: Nova is configured for ours.
   [ "$url" = "$GLANCE_URL" ] || die "Glance came up on $url, not $GLANCE_URL: port $GLANCE_PORT is taken; set E2E_GLANCE_PORT"
   log "Glance at $GLANCE_URL"
+}
+
+# ---- Neutron -----------------------------------------------------------------------------------
+neutron_api() { # method path [json]
+  curl -sf -m 30 -X "$1" -H 'Content-Type: application/json' ${3:+-d "$3"} "$NEUTRON_URL/v2.0/$2"
+}
+json_field() { # expression over the JSON document d on stdin, e.g. 'd["networks"][0]["id"]'
+  $PY -c "import json, sys; d = json.load(sys.stdin); v = $1; print('' if v is None else v)" 2>/dev/null
+}
+
+# e2e-net's physical network: the host end of a veth pair, which the agent puts
+# into the network's bridge; the other end carries the subnet's .1 (the host as
+# the provider network's router, so tests reach instances on their addresses).
+phys_net_up() {
+  local base peer="${PHYS_IF%0}1" prefix=${SUBNET#*/}
+  base="${SUBNET%/*}"
+  base="${base%.*}"
+  [ "$peer" != "$PHYS_IF" ] || peer="$PHYS_IF-p"
+  if [ ! -e "/sys/class/net/$PHYS_IF" ]; then
+    ip link add "$PHYS_IF" type veth peer name "$peer" || die "cannot create the veth pair $PHYS_IF/$peer (E2E_PHYS_IF)"
+    log "created the veth pair $PHYS_IF/$peer for physical network $PHYSNET"
+  fi
+  ip link set "$PHYS_IF" up
+  ip link set "$peer" up
+  ip -4 addr show dev "$peer" | grep -qF "inet $base.1/$prefix" || ip addr add "$base.1/$prefix" dev "$peer"
+  # dockerd's FORWARD policy is DROP and bridged frames pass iptables: the rule
+  # docs/install-compute-node.md asks operators to add with firewall_driver = noop.
+  iptables -C DOCKER-USER -i brq+ -o brq+ -j ACCEPT 2>/dev/null ||
+    iptables -I DOCKER-USER -i brq+ -o brq+ -j ACCEPT ||
+    die "cannot add the DOCKER-USER rule for bridged traffic (is dockerd running? scripts/start-services.sh)"
+}
+
+neutron_up() {
+  phys_net_up
+  local stamp s
+  stamp="$(cat "$STATE/neutron/neutron.conf" "$STATE/neutron/ml2.ini" | sha1sum)"
+  if [ "$(cat "$STATE/run/neutron.stamp" 2>/dev/null)" != "$stamp" ]; then
+    for s in neutron-agent neutron-server; do
+      if our_pid "$s" >/dev/null; then
+        log "$s runs with another configuration: restarting it"
+        stop_one "$s"
+      fi
+    done
+  fi
+  launch neutron-server /usr/bin/neutron-server "${NEUTRON_ARGS[@]}" --log-file "$STATE/logs/neutron-server.log"
+  launch neutron-agent /usr/bin/neutron-linuxbridge-agent "${NEUTRON_ARGS[@]}" --log-file "$STATE/logs/neutron-agent.log"
+  echo "$stamp" >"$STATE/run/neutron.stamp"
+}
+
+# Waits for the agent of this host, then makes e2e-net (shared, flat, no port
+# security: noop firewall) and its subnet (no DHCP: the driver sets addresses) once.
+neutron_network() {
+  local deadline=$((SECONDS + WAIT)) net base
+  wait_http neutron-server "$NEUTRON_URL/" "$STATE/logs/neutron-server.log"
+  until [ "$(neutron_api GET "agents?host=$HOST_NAME&binary=neutron-linuxbridge-agent" | json_field 'd["agents"][0]["alive"]')" = True ]; do
+    our_pid neutron-agent >/dev/null || died neutron-agent "$STATE/logs/neutron-agent.log"
+    [ "$SECONDS" -lt "$deadline" ] || die "the linuxbridge agent of $HOST_NAME is not alive in Neutron after $WAIT s; see $STATE/logs/neutron-agent.log"
+    sleep 0.5
+  done
+  net=$(neutron_api GET "networks?name=$NETWORK_NAME" | json_field 'd["networks"][0]["id"]' || true)
+  if [ -z "$net" ]; then
+    net=$(neutron_api POST networks "{\"network\": {\"name\": \"$NETWORK_NAME\", \"project_id\": \"admin\", \"shared\": true,
+      \"provider:network_type\": \"flat\", \"provider:physical_network\": \"$PHYSNET\", \"port_security_enabled\": false}}" |
+      json_field 'd["network"]["id"]') || die "cannot create network $NETWORK_NAME; see $STATE/logs/neutron-server.log"
+    log "created network $NETWORK_NAME ($net) on $PHYSNET"
+  fi
+  if [ -z "$(neutron_api GET "subnets?network_id=$net" | json_field 'd["subnets"][0]["id"]' || true)" ]; then
+    base="${SUBNET%/*}"
+    base="${base%.*}"
+    neutron_api POST subnets "{\"subnet\": {\"name\": \"$NETWORK_NAME-v4\", \"network_id\": \"$net\", \"project_id\": \"admin\",
+      \"ip_version\": 4, \"cidr\": \"$SUBNET\", \"gateway_ip\": \"$base.1\", \"enable_dhcp\": false,
+      \"dns_nameservers\": [\"$base.1\"]}}" >/dev/null || die "cannot create subnet $SUBNET on $NETWORK_NAME; see $STATE/logs/neutron-server.log"
+    log "created subnet $SUBNET on $NETWORK_NAME"
+  fi
+  log "Neutron at $NEUTRON_URL: network $NETWORK_NAME ($net), agent of $HOST_NAME alive"
 }
 
 # ---- the compute service -------------------------------------------------------------------
@@ -506,7 +660,7 @@ up() {
   mariadb_up
   schemas
   launch placement uwsgi --ini "$STATE/placement/placement-uwsgi.ini"
-  launch neutron-stub $PY "$HERE/lib/neutron_stub.py" "$NEUTRON_PORT" "$STATE/logs/neutron-stub.access.log"
+  neutron_up
   # Nova's control services read their config only at start: restart the running
   # ones when it changed (e.g. a new option below), so up always runs what it wrote.
   local control_stamp s
@@ -544,6 +698,7 @@ up() {
     --config-file "$NOVA_CONF" --config-file "$COMPUTE_CONF" --log-file "$STATE/logs/nova-compute.log"
   echo "$stamp" >"$STATE/run/nova-compute.stamp"
   wait_http nova-api "http://127.0.0.1:$NOVA_PORT/" "$STATE/logs/nova-api.log"
+  neutron_network
   # The compute queue is consumed only after init_host and the first resource
   # update (inventory in placement): from then on builds can land.
   log "waiting for nova-compute to consume compute.$HOST_NAME"
@@ -593,7 +748,7 @@ down() {
 status() {
   local s pid ok=0
   printf '%-15s %-8s %s\n' SERVICE PID STATE
-  for s in mariadb placement neutron-stub nova-api nova-conductor nova-scheduler bridge nova-compute; do
+  for s in mariadb placement neutron-server neutron-agent nova-api nova-conductor nova-scheduler bridge nova-compute; do
     if pid=$(our_pid "$s"); then
       printf '%-15s %-8s %s\n' "$s" "$pid" running
     else
@@ -623,6 +778,9 @@ reset() {
   esac
   rm -rf "$STATE"
   log "deleted $STATE"
+  if [ -e "/sys/class/net/$PHYS_IF" ]; then
+    ip link del "$PHYS_IF" && log "deleted the veth pair of $PHYS_IF"
+  fi
 }
 
 logs() {

@@ -2,12 +2,12 @@
  * vitest globalSetup of the e2e project. End-to-end tests never skip: this
  * brings the all-in-one up (test/e2e/aio.sh up: idempotent, ~2 s when it
  * runs, ~20 s cold) or fails the run with the reason and the fix, then makes
- * what every test file shares: one flavor and one Glance image imported with
- * glance-docker.
+ * what every test file shares: the flavors, one Glance image imported with
+ * glance-docker, and the id of aio.sh's Neutron network.
  */
 import type { TestProject } from 'vitest/node';
 import { REPO_ROOT, TEST_IMAGE, run } from '../helpers/services.js';
-import { cliEnv, deleteServers, type E2eContext, type E2eFlavor } from './helpers/cloud.js';
+import { cliEnv, deleteServers, type E2eContext, type E2eFlavor, type E2eNetwork } from './helpers/cloud.js';
 
 const AIO = `${REPO_ROOT}test/e2e/aio.sh`;
 /** Names of everything a run creates start with this, then the run's start time in base 36. */
@@ -18,6 +18,8 @@ const FLAVOR: Omit<E2eFlavor, 'id'> = { name: 'e2e.tiny', vcpus: 1, ramMb: 96, d
 const RESIZE_FLAVOR: Omit<E2eFlavor, 'id'> = { name: 'e2e.small', vcpus: 2, ramMb: 128, diskGb: 1, ephemeralGb: 0 };
 const EPHEMERAL_FLAVOR: Omit<E2eFlavor, 'id'> = { name: 'e2e.ephemeral', vcpus: 1, ramMb: 96, diskGb: 1, ephemeralGb: 2 };
 const CONSOLE_MARKER = 'e2e-console-ready';
+/** The shared provider network aio.sh up makes (Neutron, flat, on this host). */
+const NETWORK_NAME = 'e2e-net';
 /**
  * The image's command: prints a console line with the host name, then idles.
  * It ends on SIGTERM at once (a shell as PID 1 ignores signals it does not
@@ -43,6 +45,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const resizeFlavor = await ensureFlavor(env, RESIZE_FLAVOR);
   const ephemeralFlavor = await ensureFlavor(env, EPHEMERAL_FLAVOR);
   const image = await importImage(env, `${prefix}-busybox`);
+  const network = await sharedNetwork(env);
 
   const context: E2eContext = {
     cloudsYaml,
@@ -54,6 +57,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ephemeralFlavor,
     prefix,
     consoleMarker: CONSOLE_MARKER,
+    network,
   };
   project.provide('e2e', context);
   console.log(`e2e: all-in-one ready in ${((Date.now() - started) / 1000).toFixed(1)} s; image ${image.id}, flavor ${flavor.name}, names ${prefix}-*`);
@@ -97,6 +101,15 @@ async function ensureFlavor(env: NodeJS.ProcessEnv, want: Omit<E2eFlavor, 'id'>)
     'flavor', 'create', '--vcpus', String(want.vcpus), '--ram', String(want.ramMb), '--disk', String(want.diskGb), '--ephemeral', String(want.ephemeralGb), want.name,
   ]);
   return { ...want, id: made.id };
+}
+
+/** The provider network aio.sh made, and its subnet. */
+async function sharedNetwork(env: NodeJS.ProcessEnv): Promise<E2eNetwork> {
+  const net = await osJson<{ id: string; name: string; subnets: string[] | string }>(env, ['network', 'show', NETWORK_NAME]);
+  const subnetId = Array.isArray(net.subnets) ? net.subnets[0] : net.subnets.split(',')[0]?.trim();
+  if (!subnetId) throw new Error(`e2e set-up: network ${NETWORK_NAME} has no subnet; test/e2e/aio.sh up makes one`);
+  const subnet = await osJson<{ cidr: string; gateway_ip: string }>(env, ['subnet', 'show', subnetId]);
+  return { id: net.id, name: net.name, cidr: subnet.cidr, gateway: subnet.gateway_ip };
 }
 
 /** glance-docker import of the busybox test image, straight from the local Engine. */

@@ -30,6 +30,18 @@ export interface E2eContext {
   readonly prefix: string;
   /** The line the image's command prints first (console log check). */
   readonly consoleMarker: string;
+  /** aio.sh's shared flat provider network (Neutron ML2/linuxbridge, no DHCP, no port security). */
+  readonly network: E2eNetwork;
+}
+
+/** A Neutron network servers can be booted on (`--nic net-id=`). */
+export interface E2eNetwork {
+  readonly id: string;
+  readonly name: string;
+  /** Its IPv4 subnet, e.g. 10.219.0.0/24. */
+  readonly cidr: string;
+  /** The subnet's gateway: an address of this host, which reaches the instances through the network's bridge. */
+  readonly gateway: string;
 }
 
 /** The shared flavor. */
@@ -144,6 +156,8 @@ export interface ServerView {
   fault?: { code: number; message: string; details?: string };
   image?: string;
   properties?: Record<string, string>;
+  /** Network name → addresses (`server show -f json`). */
+  addresses?: Record<string, string[]>;
   /** Microversion ≥ 2.47: the flavor embedded in the server. */
   flavor?: { original_name: string; vcpus: number; ram: number; disk: number };
 }
@@ -195,10 +209,17 @@ export async function waitForServer(id: string, status: string, timeoutMs = 120_
 
 class FatalServerError extends Error {}
 
-/** Boots a server from `image` with the shared flavor (or `flavor`) and waits (CLI `--wait`) for the end state. */
-export async function bootServer(name: string, options: { image?: string; flavor?: E2eFlavor; properties?: Record<string, string>; userData?: string; expectError?: boolean } = {}): Promise<ServerView> {
+/**
+ * Boots a server from `image` with the shared flavor (or `flavor`), without a
+ * port unless `networkId` is given, and waits (CLI `--wait`) for the end state.
+ */
+export async function bootServer(
+  name: string,
+  options: { image?: string; flavor?: E2eFlavor; networkId?: string; properties?: Record<string, string>; userData?: string; expectError?: boolean } = {},
+): Promise<ServerView> {
   const ctx = e2e();
-  const args = ['server', 'create', '--image', options.image ?? ctx.imageId, '--flavor', (options.flavor ?? ctx.flavor).id, '--nic', 'none'];
+  const nic = options.networkId === undefined ? 'none' : `net-id=${options.networkId}`;
+  const args = ['server', 'create', '--image', options.image ?? ctx.imageId, '--flavor', (options.flavor ?? ctx.flavor).id, '--nic', nic];
   for (const [k, v] of Object.entries(options.properties ?? {})) args.push('--property', `${k}=${v}`);
   if (options.userData !== undefined) {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'e2e-user-data-')), 'user-data');
