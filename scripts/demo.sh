@@ -2,17 +2,19 @@
 # A Docker container as an OpenStack Nova server, in one command.
 #
 # Brings up the all-in-one OpenStack Zed of the end-to-end tests on loopback
-# (test/e2e/aio.sh: Debian's Nova, Glance, Placement, MariaDB, RabbitMQ, the
-# nova-docker-bridge compute service, nova-compute with the docker_bridge
-# driver), imports a busybox image into Glance with glance-docker, creates a
-# flavor and boots one server, `demo`, then shows it from both sides:
-# `openstack server list` and the container in `docker ps`.
+# (test/e2e/aio.sh: Debian's Nova, Glance, Placement, Neutron, MariaDB,
+# RabbitMQ, the nova-docker-bridge compute service, nova-compute with the
+# docker_bridge driver), imports a busybox image into Glance with
+# glance-docker, creates a flavor and boots one server, `demo`, on the Neutron
+# network e2e-net, then shows it from both sides: `openstack server list`, the
+# container in `docker ps`, and a ping from the host to the server's address.
 #
 # Idempotent: what exists is reused (a second run takes seconds). Needs root
 # (or password-less sudo) the first time, to install Debian packages.
 #
 # Usage: scripts/demo.sh
 # Env:   DEMO_SERVER [demo]  DEMO_IMAGE [demo-busybox]  DEMO_FLAVOR [m1.tiny]
+#        DEMO_NETWORK [e2e-net, the network aio.sh makes]
 #        and test/e2e/aio.sh's E2E_* settings (state directory, ports).
 # Stop:  test/e2e/aio.sh down     (keeps the state; `reset` deletes it)
 set -euo pipefail
@@ -23,6 +25,7 @@ AIO=test/e2e/aio.sh
 SERVER="${DEMO_SERVER:-demo}"
 IMAGE="${DEMO_IMAGE:-demo-busybox}"
 FLAVOR="${DEMO_FLAVOR:-m1.tiny}"
+NETWORK="${DEMO_NETWORK:-e2e-net}"
 # Built locally by scripts/build-test-image.sh from Debian's busybox-static.
 DOCKER_IMAGE=nova-docker-bridge-test/busybox:latest
 # Prints a greeting (see `openstack console log show demo`), then idles; ends
@@ -65,11 +68,11 @@ else
   openstack flavor create --vcpus 1 --ram 64 --disk 1 "$FLAVOR" -f value -c id
 fi
 
-say "Server $SERVER (openstack server create --image $IMAGE --flavor $FLAVOR --nic none --wait $SERVER)"
+say "Server $SERVER (openstack server create --image $IMAGE --flavor $FLAVOR --nic net-id=$NETWORK --wait $SERVER)"
 status=$(openstack server show "$SERVER" -f value -c status 2>/dev/null || true)
 case "$status" in
   "")
-    openstack server create --image "$image" --flavor "$FLAVOR" --nic none --wait "$SERVER" -f value -c id -c status ||
+    openstack server create --image "$image" --flavor "$FLAVOR" --nic net-id="$NETWORK" --wait "$SERVER" -f value -c id -c status ||
       die "the server did not become ACTIVE: openstack server show $SERVER shows the fault"
     ;;
   ACTIVE) echo "already running" ;;
@@ -85,7 +88,7 @@ case "$status" in
       openstack server show "$SERVER" -f value -c id >/dev/null 2>&1 || break
       sleep 0.5
     done
-    openstack server create --image "$image" --flavor "$FLAVOR" --nic none --wait "$SERVER" -f value -c id -c status ||
+    openstack server create --image "$image" --flavor "$FLAVOR" --nic net-id="$NETWORK" --wait "$SERVER" -f value -c id -c status ||
       die "the server did not become ACTIVE: openstack server show $SERVER shows the fault"
     ;;
   *) echo "status $status: leaving it as it is" ;;
@@ -108,6 +111,16 @@ docker ps --filter label=org.openstack.nova.instance-uuid \
 say "openstack console log show $SERVER"
 openstack console log show "$SERVER" | tail -n 5
 
+# The first address on $NETWORK; none for a server made without a port (an older demo).
+address=$(openstack server show "$SERVER" -f json -c addresses |
+  /usr/bin/python3 -c "import json, sys; print((json.load(sys.stdin).get('addresses') or {}).get('$NETWORK', [''])[0])" 2>/dev/null || true)
+if [ -n "$address" ]; then
+  say "ping $address (the server's Neutron port, from this host: the subnet's gateway)"
+  /bin/busybox ping -c 2 -W 3 "$address" || die "the server does not answer on $address: see docs/troubleshooting.md (Neutron ports)"
+else
+  say "server $SERVER has no address on $NETWORK (made before the demo used Neutron): openstack server delete $SERVER, then run this again"
+fi
+
 cat <<EOF
 
 Done in $((SECONDS - T0)) s. Server $SERVER is $status.
@@ -117,7 +130,7 @@ Use the cloud with the openstack CLI:
   openstack server list
   openstack server show $SERVER
   openstack server stop $SERVER; openstack server start $SERVER
-  openstack server create --image $IMAGE --flavor $FLAVOR --nic none --wait another
+  openstack server create --image $IMAGE --flavor $FLAVOR --nic net-id=$NETWORK --wait another
   openstack server delete $SERVER
 
 Stop everything:   test/e2e/aio.sh down    (state kept; next scripts/demo.sh takes seconds)
