@@ -66,6 +66,8 @@ WAIT="${E2E_WAIT:-180}"
 START_GRACE_MS="${E2E_START_GRACE_MS:-1000}"
 NETWORK_MODE="${E2E_NETWORK_MODE:-neutron}"
 SUBNET="${E2E_SUBNET:-10.219.0.0/24}"
+SUBNET_BASE="${SUBNET%/*}"
+GATEWAY="${SUBNET_BASE%.*}.1"
 PHYS_IF="${E2E_PHYS_IF:-e2e-phys0}"
 PHYSNET=e2e-phys
 NETWORK_NAME=e2e-net
@@ -553,17 +555,14 @@ json_field() { # expression over the JSON document d on stdin, e.g. 'd["networks
 # into the network's bridge; the other end carries the subnet's .1 (the host as
 # the provider network's router, so tests reach instances on their addresses).
 phys_net_up() {
-  local base peer="${PHYS_IF%0}1" prefix=${SUBNET#*/}
-  base="${SUBNET%/*}"
-  base="${base%.*}"
-  [ "$peer" != "$PHYS_IF" ] || peer="$PHYS_IF-p"
+  local peer="${PHYS_IF%0}1" prefix=${SUBNET#*/}
   if [ ! -e "/sys/class/net/$PHYS_IF" ]; then
     ip link add "$PHYS_IF" type veth peer name "$peer" || die "cannot create the veth pair $PHYS_IF/$peer (E2E_PHYS_IF)"
     log "created the veth pair $PHYS_IF/$peer for physical network $PHYSNET"
   fi
   ip link set "$PHYS_IF" up
   ip link set "$peer" up
-  ip -4 addr show dev "$peer" | grep -qF "inet $base.1/$prefix" || ip addr add "$base.1/$prefix" dev "$peer"
+  ip -4 addr show dev "$peer" | grep -qF "inet $GATEWAY/$prefix" || ip addr add "$GATEWAY/$prefix" dev "$peer"
   # dockerd's FORWARD policy is DROP and bridged frames pass iptables: the rule
   # docs/install-compute-node.md asks operators to add with firewall_driver = noop.
   iptables -C DOCKER-USER -i brq+ -o brq+ -j ACCEPT 2>/dev/null ||
@@ -591,7 +590,7 @@ neutron_up() {
 # Waits for the agent of this host, then makes e2e-net (shared, flat, no port
 # security: noop firewall) and its subnet (no DHCP: the driver sets addresses) once.
 neutron_network() {
-  local deadline=$((SECONDS + WAIT)) net base
+  local deadline=$((SECONDS + WAIT)) net
   wait_http neutron-server "$NEUTRON_URL/" "$STATE/logs/neutron-server.log"
   until [ "$(neutron_api GET "agents?host=$HOST_NAME&binary=neutron-linuxbridge-agent" | json_field 'd["agents"][0]["alive"]')" = True ]; do
     our_pid neutron-agent >/dev/null || died neutron-agent "$STATE/logs/neutron-agent.log"
@@ -606,11 +605,9 @@ neutron_network() {
     log "created network $NETWORK_NAME ($net) on $PHYSNET"
   fi
   if [ -z "$(neutron_api GET "subnets?network_id=$net" | json_field 'd["subnets"][0]["id"]' || true)" ]; then
-    base="${SUBNET%/*}"
-    base="${base%.*}"
     neutron_api POST subnets "{\"subnet\": {\"name\": \"$NETWORK_NAME-v4\", \"network_id\": \"$net\", \"project_id\": \"admin\",
-      \"ip_version\": 4, \"cidr\": \"$SUBNET\", \"gateway_ip\": \"$base.1\", \"enable_dhcp\": false,
-      \"dns_nameservers\": [\"$base.1\"]}}" >/dev/null || die "cannot create subnet $SUBNET on $NETWORK_NAME; see $STATE/logs/neutron-server.log"
+      \"ip_version\": 4, \"cidr\": \"$SUBNET\", \"gateway_ip\": \"$GATEWAY\", \"enable_dhcp\": false,
+      \"dns_nameservers\": [\"$GATEWAY\"]}}" >/dev/null || die "cannot create subnet $SUBNET on $NETWORK_NAME; see $STATE/logs/neutron-server.log"
     log "created subnet $SUBNET on $NETWORK_NAME"
   fi
   log "Neutron at $NEUTRON_URL: network $NETWORK_NAME ($net), agent of $HOST_NAME alive"
