@@ -141,6 +141,7 @@ async function runImport(args: CliArgs, io: CliIo, glance: GlanceClient, source:
       userProperties: args.properties,
       allowUnloadable: args.allowUnloadable,
       hashAlgorithms: args.verifyHash,
+      verifyLayerDigests: args.verifyLayers,
       wait: args.wait,
       ...(progress === null ? {} : { onProgress: (b: number) => progress.update(b) }),
       note,
@@ -155,14 +156,15 @@ async function runImport(args: CliArgs, io: CliIo, glance: GlanceClient, source:
       `${JSON.stringify({
         image: imageRecord(image),
         docker: { image_id: archive.imageId, repo_tags: archive.repoTags, layout: summary.layout, gzipped: summary.gzipped, layers: archive.layers.length, architecture: archive.architecture, os: archive.os },
-        verified: { size: digests.bytes, md5: digests.md5, sha512: digests.sha512 },
+        verified: { size: digests.bytes, md5: digests.md5, sha512: digests.sha512, layers: args.verifyLayers },
       })}\n`,
     );
   } else {
     io.stdout.write(
       `Imported ${image.name ?? ''} as Glance image ${image.id} (${image.status})\n` +
         `  docker image ${archive.imageId}${archive.repoTags.length > 0 ? ` (${archive.repoTags.join(', ')})` : ''}, ${archive.layers.length} layers, ${summary.layout} layout${summary.gzipped ? ', gzip' : ''}\n` +
-        `  ${formatBytes(digests.bytes)} (${digests.bytes} bytes); Glance's size${digests.md5 === null ? '' : ', checksum (md5)'}${digests.sha512 === null ? '' : ', os_hash_value (sha512)'} match what was sent\n`,
+        `  ${formatBytes(digests.bytes)} (${digests.bytes} bytes); Glance's size${digests.md5 === null ? '' : ', checksum (md5)'}${digests.sha512 === null ? '' : ', os_hash_value (sha512)'} match what was sent` +
+        `${args.verifyLayers ? "; every layer matches the archive's config" : ''}\n`,
     );
   }
   return EXIT.ok;

@@ -78,6 +78,20 @@ export interface UploadArchiveDataOptions {
    * what the compute service needs while it answers RPC calls.
    */
   readonly hashing?: 'inline' | 'worker';
+  /**
+   * Also hash every layer and check it against the config's `rootfs.diff_ids`
+   * (OCI blobs against their names); default false (files up to 1 MiB, which
+   * may be configs, are hashed either way). The layers' presence,
+   * sizes and paths are always checked, and the whole stream is always
+   * compared with Glance's hash. Off by default because it costs ~1 CPU-s per
+   * GiB beside the upload (on a 2-core host shared with Glance, ~7 % of the
+   * upload's wall time, measured in docs/performance.md), and because the two
+   * readers of the image check layers anyway: `docker load` at spawn refuses a
+   * layer that does not match its diff_id, and `glance-docker verify` hashes
+   * them on demand. On (`--verify-layers`), a corrupt file is refused before it
+   * is stored.
+   */
+  readonly verifyLayerDigests?: boolean;
   /** Wait until Glance reports the image active (it normally is when the upload returns). */
   readonly wait: boolean;
   readonly waitTimeoutMs?: number;
@@ -176,7 +190,7 @@ export async function uploadArchive(o: UploadArchiveOptions): Promise<UploadArch
 export async function uploadArchiveData(created: GlanceImage, o: UploadArchiveDataOptions): Promise<UploadArchiveResult> {
   const algorithms = o.hashAlgorithms ?? ['md5'];
   const digest = o.hashing === 'worker' ? new WorkerDigestSink({ algorithms }) : new DigestSink({ algorithms });
-  const inspector = new ArchiveInspector();
+  const inspector = new ArchiveInspector({ verifyLayerDigests: o.verifyLayerDigests === true });
   const tap = new ByteTap((_n, total) => o.onProgress?.(total));
   const tee = new SideTee([digest, inspector]);
   // stdin and docker save deliver 64 KiB chunks; hashing and the socket write run per MiB.

@@ -164,14 +164,14 @@ describe('glance-docker import: hostile and broken input leaves nothing in Glanc
     ['oversized header', async () => packEntries([{ name: 'x', content: 'y', pax: { comment: 'z'.repeat(5 * 1024 * 1024) } }]), /Header exceeds max size/],
     ['link target of megabytes', async () => packEntries([{ name: 'l', type: 'symlink', linkname: 'a/'.repeat(1024 * 1024) }]), /link target longer than 4096 characters/],
     ['zero-block bomb (gzip)', async () => gzipSync(Buffer.concat([(await buildDockerArchive()).tar, Buffer.alloc(24 * 1024 * 1024)])), /empty tar blocks after its last entry/],
-    ['corrupted layer', async () => (await buildDockerArchive({ corruptLayer: 1 })).tar, /corrupted archive/],
+    ['corrupted layer (--verify-layers)', async () => (await buildDockerArchive({ corruptLayer: 1, layerBytes: 2 * 1024 * 1024 })).tar, /corrupted archive/],
     ['OCI-only (not loadable by Docker 20.10)', async () => (await buildDockerArchive({ layout: 'oci' })).tar, /cannot be loaded by the compute hosts' Docker 20\.10/],
   ];
 
   it.each(cases)('%s (file, Content-Length)', async (label, make, re) => {
     const file = join(dir, `${token}-${label.replace(/\W+/g, '-')}.tar`);
     writeFileSync(file, await make());
-    const r = await cli(['import', file, '--quiet']);
+    const r = await cli(['import', file, '--quiet', ...(label.includes('--verify-layers') ? ['--verify-layers'] : [])]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(re);
     // No --name: the provisional name names the file; the image must be gone.
@@ -245,5 +245,20 @@ describe('glance-docker import: hostile and broken input leaves nothing in Glanc
     const report = JSON.parse(v.stdout) as { ok: boolean; problems: string[] };
     expect(report.ok).toBe(false);
     expect(report.problems.join('\n')).toMatch(/corrupted archive|os_hash_value/);
+  });
+
+  it('without --verify-layers a corrupt layer is stored as sent (Glance\'s hash matches), and verify names it', async () => {
+    const name = `${token}/corrupt-layer-unchecked`;
+    const file = join(dir, 'corrupt-layer.tar');
+    writeFileSync(file, (await buildDockerArchive({ corruptLayer: 1, layerBytes: 2 * 1024 * 1024 })).tar);
+    const r = await cli(['import', file, '--name', name, '--format', 'json', '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { image: { id: string; status: string }; verified: { layers: boolean } };
+    expect(out.image.status).toBe('active');
+    expect(out.verified.layers).toBe(false);
+    const v = await cli(['verify', out.image.id, '--format', 'json', '--quiet']);
+    expect(v.code).toBe(1);
+    expect((JSON.parse(v.stdout) as { problems: string[] }).problems.join('\n')).toMatch(/corrupted archive/);
   });
 });

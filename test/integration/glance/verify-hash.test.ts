@@ -58,9 +58,9 @@ describe('glance-docker import --verify-hash', () => {
       const code = await main(['import', file, '--name', `${token}-${extra.join('') || 'default'}-${format}`, '--format', format, '--quiet', ...extra], io);
       expect(code, stderr).toBe(0);
       if (format === 'json') {
-        const out = JSON.parse(stdout) as { image: { id: string; checksum: string; os_hash_value: string }; verified: { size: number; md5: string | null; sha512: string | null } };
+        const out = JSON.parse(stdout) as { image: { id: string; checksum: string; os_hash_value: string }; verified: { size: number; md5: string | null; sha512: string | null; layers: boolean } };
         ids.push(out.image.id);
-        expect(out.verified).toEqual({ size: data.length, md5: computed.md5 ? md5 : null, sha512: computed.sha512 ? sha512 : null });
+        expect(out.verified).toEqual({ size: data.length, md5: computed.md5 ? md5 : null, sha512: computed.sha512 ? sha512 : null, layers: false });
         expect(out.image).toMatchObject({ checksum: md5, os_hash_value: sha512 });
       } else {
         expect(stdout).toMatch(text);

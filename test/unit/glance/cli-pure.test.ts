@@ -74,6 +74,7 @@ describe('parseCli', () => {
     [['import', '--stall-timeout', '0'], /--stall-timeout/],
     [['import', '--verify-hash', 'sha256'], /--verify-hash must be md5, sha512 or both/],
     [['verify', 'x', '--verify-hash', 'both'], /--verify-hash applies to import only/],
+    [['verify', 'x', '--verify-layers'], /--verify-layers applies to import only/],
   ])('%j → usage error', (argv, re) => {
     expect(() => parseCli(argv)).toThrow(re);
   });
@@ -85,6 +86,13 @@ describe('parseCli', () => {
     [['--verify-hash', 'both'], ['md5', 'sha512']],
   ])('import %j verifies with %j', (extra, want) => {
     expect(parseCli(['import', 'x.tar', ...extra]).verifyHash).toEqual(want);
+  });
+
+  it.each([
+    [[], false],
+    [['--verify-layers'], true],
+  ])('import %j hashes layers: %s', (extra, want) => {
+    expect(parseCli(['import', 'x.tar', ...extra]).verifyLayers).toBe(want);
   });
 
   it.each<[string, string[], RegExp]>([
